@@ -1,0 +1,70 @@
+// Problem sizes and expected answers shared by every benchmark program (Go and tokio get them on the command line).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace bench {
+
+// Closed form of sum_{i<n} i*i, wrapping modulo 2^64 as the programs' 64-bit sums do.
+constexpr std::uint64_t sum_of_squares_below(std::uint64_t n) {
+    const unsigned __int128 m = n;
+    const unsigned __int128 six_sums = (m - 1) * m * (2 * m - 1);
+    return static_cast<std::uint64_t>(six_sums / 6);
+}
+
+struct sized_answer {
+    std::uint64_t n;
+    std::uint64_t answer;
+};
+
+// scale and scale_malloc: N tasks, each computing i*i; the answer is the wrapped sum.
+inline constexpr std::array<sized_answer, 4> k_scale = {{
+    {10'000, 333'283'335'000ull},
+    {100'000, 333'328'333'350'000ull},
+    {1'000'000, 333'332'833'333'500'000ull},
+    {10'000'000, 1'291'890'006'563'070'912ull},
+}};
+static_assert(k_scale[0].answer == sum_of_squares_below(k_scale[0].n));
+static_assert(k_scale[1].answer == sum_of_squares_below(k_scale[1].n));
+static_assert(k_scale[2].answer == sum_of_squares_below(k_scale[2].n));
+static_assert(k_scale[3].answer == sum_of_squares_below(k_scale[3].n));
+// The largest N a --quick run uses (the issue: "N up to 1M" for quick runs).
+inline constexpr std::uint64_t k_scale_quick_max = 1'000'000;
+
+// fib(n) by iteration, to check the spawning versions for any n.
+constexpr std::uint64_t fib_of(std::uint64_t n) {
+    std::uint64_t a = 0, b = 1;
+    for (std::uint64_t i = 0; i < n; ++i) {
+        const std::uint64_t next = a + b;
+        a = b;
+        b = next;
+    }
+    return a;
+}
+
+// fib(30) with a spawn per call: 1,346,268 spawns.
+inline constexpr sized_answer k_fib = {30, 832'040};
+static_assert(k_fib.answer == fib_of(k_fib.n));
+
+// skynet: a 10-ary tree over 1,000,000 leaves (1,111,111 tasks); the sum of the leaf ordinals.
+inline constexpr sized_answer k_skynet = {1'000'000, 499'999'500'000ull};
+// The sum of the leaf ordinals 0..leaves-1.
+constexpr std::uint64_t skynet_answer(std::uint64_t leaves) { return leaves * (leaves - 1) / 2; }
+static_assert(k_skynet.answer == skynet_answer(k_skynet.n));
+inline constexpr std::uint64_t k_skynet_fanout = 10;
+
+// wake: samples per run (the issue asks for 10,000; a quick run takes fewer) and the idle gap
+// between samples, long enough for workers to park (the issue: "sleep ~0.5-1 ms").
+inline constexpr std::uint64_t k_wake_samples = 10'000;
+inline constexpr std::uint64_t k_wake_samples_quick = 1'000;
+inline constexpr std::uint64_t k_wake_gap_us = 1'000;
+
+// idle: a burst of tasks, then this long doing nothing while the process CPU time is measured.
+inline constexpr std::uint64_t k_idle_burst = 100'000;
+inline constexpr std::uint64_t k_idle_sleep_ms = 2'000;
+
+// Threads every runtime runs with (the issue: "thread count 2 everywhere").
+inline constexpr unsigned k_threads = 2;
+
+}  // namespace bench

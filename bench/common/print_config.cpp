@@ -1,0 +1,21 @@
+// Prints config.hpp as JSON so the runner passes the same sizes and answers to the Go and tokio programs.
+#include "config.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+
+int main() {
+    std::printf("{\n  \"scale\": [");
+    for (std::size_t i = 0; i < bench::k_scale.size(); ++i)
+        std::printf("%s{\"n\": %" PRIu64 ", \"answer\": %" PRIu64 "}", i ? ", " : "", bench::k_scale[i].n,
+                    bench::k_scale[i].answer);
+    std::printf("],\n  \"scale_quick_max\": %" PRIu64 ",\n", bench::k_scale_quick_max);
+    std::printf("  \"fib\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 "},\n", bench::k_fib.n, bench::k_fib.answer);
+    std::printf("  \"skynet\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"fanout\": %" PRIu64 "},\n",
+                bench::k_skynet.n, bench::k_skynet.answer, bench::k_skynet_fanout);
+    std::printf("  \"wake\": {\"samples\": %" PRIu64 ", \"samples_quick\": %" PRIu64 ", \"gap_us\": %" PRIu64 "},\n",
+                bench::k_wake_samples, bench::k_wake_samples_quick, bench::k_wake_gap_us);
+    std::printf("  \"idle\": {\"burst\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"sleep_ms\": %" PRIu64 "},\n",
+                bench::k_idle_burst, bench::sum_of_squares_below(bench::k_idle_burst), bench::k_idle_sleep_ms);
+    std::printf("  \"threads\": %u\n}\n", bench::k_threads);
+}

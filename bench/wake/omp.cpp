@@ -1,0 +1,38 @@
+// wake with OpenMP tasks: the time from creating a task (read in the creator) to it starting on the other team thread.
+// The creator polls for the start instead of entering taskwait first, which would run the task on the creator itself.
+#include "../common/harness.hpp"
+
+#include <omp.h>
+
+#include <atomic>
+
+int main(int argc, char **argv) {
+    const std::uint64_t samples = bench::arg_or(argc, argv, 1, bench::k_wake_samples);
+    const std::uint64_t gap_us = bench::arg_or(argc, argv, 2, bench::k_wake_gap_us);
+#pragma omp parallel
+    { (void)omp_get_thread_num(); }
+
+    std::vector<double> latencies_us;
+    latencies_us.reserve(samples);
+    const auto start = bench::clock::now();
+#pragma omp parallel
+#pragma omp single
+    for (std::uint64_t s = 0; s < samples; ++s) {
+        bench::sleep_us(gap_us);
+        std::atomic<bool> ran{false};
+        bench::clock::time_point started;
+        const auto spawned = bench::clock::now();
+#pragma omp task shared(ran, started)
+        {
+            started = bench::clock::now();
+            ran.store(true, std::memory_order_release);
+        }
+        while (!ran.load(std::memory_order_acquire)) {
+        }
+#pragma omp taskwait
+        latencies_us.push_back(std::chrono::duration<double, std::micro>(started - spawned).count());
+    }
+    const double ms = bench::ms_since(start);
+
+    bench::print_result("omp", "wake", samples, ms, bench::percentiles_us(std::move(latencies_us)));
+}
