@@ -1,0 +1,1 @@
+"""The side-by-side benchmark runner: catalog, measurement, summary, targets and reports (driven by bench/run.py)."""

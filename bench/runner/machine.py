@@ -1,0 +1,112 @@
+"""Describes the machine and the exact version of every runtime a run measured."""
+
+import datetime
+import os
+import platform
+import re
+import subprocess
+
+
+def _run(argv, cwd=None):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    text = (out.stdout or out.stderr).strip()
+    return text.splitlines()[0] if out.returncode == 0 and text else None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def memory_gib():
+    try:
+        with open("/proc/meminfo") as f:
+            kib = int(f.readline().split()[1])
+        return kib / 1024 / 1024
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def describe():
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gib": memory_gib(),
+        "kernel": f"{platform.system()} {platform.release()}",
+        "os": _os_name(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+
+
+def _os_name():
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    return line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _cmake_cache(build_dir):
+    values = {}
+    try:
+        with open(os.path.join(build_dir, "CMakeCache.txt")) as f:
+            for line in f:
+                m = re.match(r"^([A-Za-z_0-9]+):[A-Z]+=(.*)$", line.strip())
+                if m:
+                    values[m.group(1)] = m.group(2)
+    except OSError:
+        pass
+    return values
+
+
+def _tbb_version(cache):
+    tbb_dir = cache.get("TBB_DIR")
+    if not tbb_dir:
+        return None
+    try:
+        with open(os.path.join(tbb_dir, "TBBConfigVersion.cmake")) as f:
+            m = re.search(r'set\(PACKAGE_VERSION "([^"]+)"\)', f.read())
+            return f"oneTBB {m.group(1)}" if m else None
+    except OSError:
+        return None
+
+
+def _tokio_version(bench_dir):
+    try:
+        with open(os.path.join(bench_dir, "Cargo.lock")) as f:
+            m = re.search(r'name = "tokio"\nversion = "([^"]+)"', f.read())
+            return f"tokio {m.group(1)}" if m else None
+    except OSError:
+        return None
+
+
+def versions(build_dir, repo_dir):
+    """Version strings of the compilers and runtimes, as far as they can be found."""
+    cache = _cmake_cache(build_dir)
+    cxx = cache.get("CMAKE_CXX_COMPILER", "c++")
+    commit = _run(["git", "rev-parse", "--short", "HEAD"], cwd=repo_dir)
+    dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo_dir)
+    return {
+        "weft": f"git {commit}{' (with uncommitted changes)' if dirty else ''}" if commit else None,
+        "c++ compiler": _run([cxx, "--version"]),
+        "build type": cache.get("CMAKE_BUILD_TYPE"),
+        "go": _run(["go", "version"]),
+        "rustc": _run(["rustc", "--version"]),
+        "tokio": _tokio_version(os.path.join(repo_dir, "bench")),
+        "oneTBB": _tbb_version(cache),
+        "OpenMP": f"libgomp of {_run([cxx, '--version'])}" if cache.get("OpenMP_CXX_FLAGS") else None,
+        "python": platform.python_version(),
+        "gnuplot": _run(["gnuplot", "--version"]),
+    }

@@ -1,0 +1,100 @@
+"""Runs one benchmark program as a child process: its RESULT line, exit status and peak RSS (from wait4).
+
+The program is started through bench_launch (bench/common/launch.cpp), which forks it from a ~1 MiB process and
+reports the program's ru_maxrss; a child forked from Python itself would start with Python's high-water mark.
+Without the launcher the runner falls back to os.wait4 on the program directly.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+
+# A program that runs longer than this has hung (the slowest peer run seen, Go scale at 10M, takes ~7 s).
+CHILD_TIMEOUT_S = 300
+
+
+@dataclass
+class Outcome:
+    """What one run of one program produced."""
+
+    ok: bool
+    fields: dict = field(default_factory=dict)  # the RESULT line's key=value pairs, numbers as floats
+    rss_kib: int = 0
+    wall_s: float = 0.0
+    exit_code: int = 0
+    error: str = ""
+
+
+def parse_result(stdout):
+    """The key=value fields of the RESULT line, or None when there is none."""
+    for line in stdout.splitlines():
+        if line.startswith("RESULT "):
+            fields = {}
+            for item in line.split()[1:]:
+                key, _, value = item.partition("=")
+                try:
+                    fields[key] = float(value)
+                except ValueError:
+                    fields[key] = value
+            return fields
+    return None
+
+
+_LAUNCH_LINE = re.compile(r"^LAUNCH peak_rss_kib=(\d+)$", re.M)
+
+
+def _kill_group(pid, fired):
+    fired.set()
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def run(argv, extra_env, launcher=None):
+    """Runs argv (through `launcher` when given) with extra_env added to the environment; waits with os.wait4."""
+    env = dict(os.environ)
+    env.update(extra_env)
+    full = [launcher] + argv if launcher else argv
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.monotonic()
+        try:
+            proc = subprocess.Popen(full, stdout=out, stderr=err, env=env, stdin=subprocess.DEVNULL,
+                                    start_new_session=True)
+        except OSError as exc:
+            return Outcome(False, error=f"cannot start {full[0]}: {exc}", exit_code=-1)
+        fired = threading.Event()
+        timer = threading.Timer(CHILD_TIMEOUT_S, _kill_group, (proc.pid, fired))
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - start
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")
+    rss = usage.ru_maxrss
+    launched = _LAUNCH_LINE.search(stderr)
+    if launched:
+        rss = int(launched.group(1))
+        stderr = _LAUNCH_LINE.sub("", stderr)
+    outcome = Outcome(True, rss_kib=rss, wall_s=wall, exit_code=proc.returncode)
+    fields = parse_result(stdout)
+    if proc.returncode != 0:
+        outcome.ok = False
+        reason = f"killed after {CHILD_TIMEOUT_S} s" if fired.is_set() else f"exit {proc.returncode}"
+        outcome.error = f"{reason}: {stderr.strip()[-500:] or stdout.strip()[-500:]}"
+    elif fields is None:
+        outcome.ok = False
+        outcome.error = f"no RESULT line; stdout: {stdout.strip()[-300:]!r}"
+    else:
+        outcome.fields = fields
+    return outcome
