@@ -107,7 +107,7 @@ def main(argv):
         row = {"round": rnd, "problem": case.problem, "n": case.n, "runtime": runtime, "ok": outcome.ok,
                "rss_kib": outcome.rss_kib, "wall_s": round(outcome.wall_s, 4), "exit_code": outcome.exit_code,
                "error": outcome.error}
-        for key in ("ms", "p50_us", "p99_us", "cpu_ms"):
+        for key in ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct"):
             value = outcome.fields.get(key)
             row[key] = value if isinstance(value, float) else None
         rows.append(row)

@@ -56,6 +56,17 @@ def _kill_group(pid, fired):
         pass
 
 
+def _describe_exit(code, launched):
+    """Exit code in words; bench_launch reports a program killed by signal S as 128+S, Python as -S."""
+    signum = -code if code < 0 else (code - 128 if launched and code > 128 else 0)
+    if signum:
+        try:
+            return f"killed by {signal.Signals(signum).name}"
+        except ValueError:
+            return f"killed by signal {signum}"
+    return f"exit {code}"
+
+
 def run(argv, extra_env, launcher=None):
     """Runs argv (through `launcher` when given) with extra_env added to the environment; waits with os.wait4."""
     env = dict(os.environ)
@@ -90,8 +101,9 @@ def run(argv, extra_env, launcher=None):
     fields = parse_result(stdout)
     if proc.returncode != 0:
         outcome.ok = False
-        reason = f"killed after {CHILD_TIMEOUT_S} s" if fired.is_set() else f"exit {proc.returncode}"
-        outcome.error = f"{reason}: {stderr.strip()[-500:] or stdout.strip()[-500:]}"
+        reason = f"killed after {CHILD_TIMEOUT_S} s" if fired.is_set() else _describe_exit(proc.returncode, launcher)
+        detail = stderr.strip()[-500:] or stdout.strip()[-500:]
+        outcome.error = f"{reason}: {detail}" if detail else reason
     elif fields is None:
         outcome.ok = False
         outcome.error = f"no RESULT line; stdout: {stdout.strip()[-300:]!r}"

@@ -36,7 +36,7 @@ def _problem_section(cells, problem):
     out = [f"### {problem}", ""]
     header = ["n", "runtime", f"median {METRIC_LABELS[metric]}", "min–max", "runs"]
     if problem == "wake":
-        header += [f"median {METRIC_LABELS['p99_us']}"]
+        header += [f"median {METRIC_LABELS['p99_us']}", "started on a worker (%)"]
     if problem in ("scale", "scale_malloc"):
         header += ["ns per task"]
     header += ["median peak RSS (MiB)", "peer / weft"]
@@ -51,6 +51,7 @@ def _problem_section(cells, problem):
                    f"{cell.runs - cell.failures}/{cell.runs}"]
             if problem == "wake":
                 row.append(_num(cell.median("p99_us")))
+                row.append(_num(cell.median("on_worker_pct"), 1))
             if problem in ("scale", "scale_malloc"):
                 ms = cell.median("ms")
                 row.append(_num(ms * 1e6 / n if ms is not None else None, 1))
@@ -98,7 +99,8 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
         "- `peer / weft` is the peer's median over weft's: above 1 means weft is that many times faster (or, for "
         "wake and idle, lower).",
         "- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
-        "task) after an idle gap. Go's `go` statement is received by the spawner's own P; tokio spawns from the "
+        "task) after an idle gap. weft's `get()` on the spawning (non-worker) thread runs the task itself when no "
+        "worker has claimed it yet; the last column says how often a worker started it. Go's `go` statement is received by the spawner's own P; tokio spawns from the "
         "`block_on` thread to its workers; oneTBB uses `task_arena::enqueue`; OpenMP's creator polls until the "
         "other team thread has started the task.",
         "- idle: user+system CPU time of the whole process over a 2 s sleep after a burst of tasks.",

@@ -5,7 +5,7 @@ import json
 import os
 from dataclasses import asdict
 
-CSV_COLUMNS = ["round", "problem", "n", "runtime", "ok", "ms", "p50_us", "p99_us", "cpu_ms", "rss_kib", "wall_s",
+CSV_COLUMNS = ["round", "problem", "n", "runtime", "ok", "ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct", "rss_kib", "wall_s",
                "exit_code", "error"]
 
 

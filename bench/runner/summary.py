@@ -52,7 +52,7 @@ def summarize(rows):
     for (problem, n, runtime), runs in groups.items():
         good = [r for r in runs if r["ok"]]
         metrics = {}
-        for metric in ("ms", "p50_us", "p99_us", "cpu_ms"):
+        for metric in ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct"):
             s = spread([r.get(metric) for r in good])
             if s:
                 metrics[metric] = s
