@@ -95,6 +95,7 @@ def main(argv):
     if not runtimes:
         sys.exit("no runtime is built; nothing to run")
 
+    meta_machine = machine.describe()
     plan = [(rnd, case, runtime) for rnd in range(1, args.rounds + 1) for case in cases for runtime in runtimes
             if catalog.program(layout, runtime, case)]
     shown = progress.Progress(plan)
@@ -115,12 +116,13 @@ def main(argv):
             failures.append(row)
             sys.stderr.write(f"\n!!!!! FAILED: {case.label} on {runtime} (round {rnd}): {outcome.error}\n\n")
 
+    meta_machine["load_after"] = machine.load_average()
     cells = summary.summarize(rows)
     scale_sizes = sorted({c.n for c in cases if c.problem == "scale"})
     verdicts = targets.evaluate(cells, scale_sizes) if "weft" in runtimes else []
     command = args.command or "bench/run.py " + shlex.join(argv)
     meta = {"command": command, "quick": args.quick, "rounds": args.rounds, "runtimes": runtimes,
-            "threads": args.threads, "machine": machine.describe(),
+            "threads": args.threads, "machine": meta_machine,
             "versions": machine.versions(layout.build_dir, REPO)}
     results.write(args.results_dir, rows, cells, meta)
     charts = chart.draw(args.results_dir, cells, args.rounds)

@@ -36,8 +36,17 @@ def memory_gib():
         return None
 
 
+def load_average():
+    """The 1-, 5- and 15-minute load averages: other work on a shared machine skews every number."""
+    try:
+        return " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def describe():
     return {
+        "load_before": load_average(),
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "memory_gib": memory_gib(),

@@ -81,7 +81,9 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
     lines += ["## Machine", "", _table(["what", "value"], [
         ["CPU", m["cpu"]], ["cores", m["cores"]],
         ["memory", f"{m['memory_gib']:.1f} GiB" if m["memory_gib"] else "—"],
-        ["OS", m["os"]], ["kernel", m["kernel"]], ["date", m["date"]]]), ""]
+        ["OS", m["os"]], ["kernel", m["kernel"]], ["date", m["date"]],
+        ["load average (1/5/15 min) before the run", m["load_before"]],
+        ["load average (1/5/15 min) after the run", m["load_after"]]]), ""]
     lines += ["## Versions", "", _table(["component", "version"],
                                         [[k, v or "not found"] for k, v in meta["versions"].items()]), ""]
     env = " ".join(f"{k}={v}" for k, v in thread_env(meta["threads"], "weft").items())
