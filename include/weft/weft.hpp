@@ -1,0 +1,262 @@
+// weft's C++ API: spawn a callable on a work-stealing runtime, get a future, await it.
+#pragma once
+
+#include <weft/bits/task_cell.hpp>
+#include <weft/weft.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace weft {
+
+struct options {
+    unsigned workers = 0;               // 0: WEFT_WORKERS, else the CPU count
+    std::size_t stack_size = 0;         // worker stack in bytes; 0: 64 MiB (reserved, touched lazily)
+    std::uint32_t queue_capacity = 0;   // per-worker queue slots (power of two); 0: 256
+};
+
+struct stats {
+    std::uint64_t spawned = 0;   // tasks created
+    std::uint64_t executed = 0;  // tasks run to completion
+    std::uint64_t stolen = 0;    // tasks moved from one worker's queue to another's
+    std::uint64_t parked = 0;    // times a worker went to sleep
+    std::uint64_t woken = 0;     // times a sleeping worker was woken for work
+};
+
+// Thrown by spawn into a runtime that is shutting down.
+class runtime_closed : public std::runtime_error {
+public:
+    runtime_closed() : std::runtime_error("weft: spawn into a runtime that is shutting down") {}
+};
+
+template <class T>
+class future;
+
+namespace detail {
+template <class F, class... A>
+auto bind_task(F &&f, A &&...args) {
+    return [fn = std::forward<F>(f), tup = std::make_tuple(std::forward<A>(args)...)]() mutable -> decltype(auto) {
+        return std::apply(std::move(fn), std::move(tup));
+    };
+}
+template <class F>
+using task_result_t = std::invoke_result_t<F &>;
+
+template <class Result, class Fn>
+future<Result> spawn_on(scheduler *sched, Fn &&fn) {
+    task_cell *cell = typed_cell<Fn, Result>::make(std::move(fn), scheduler_id(sched), 2, 0);
+    try {
+        submit(sched, cell);
+    } catch (...) {
+        free_cell_memory(cell);
+        throw;
+    }
+    return future<Result>(cell);
+}
+template <class Fn>
+void spawn_detached_on(scheduler *sched, Fn &&fn) {
+    task_cell *cell = typed_cell<Fn, void>::make(std::move(fn), scheduler_id(sched), 1, k_detached);
+    try {
+        submit(sched, cell);
+    } catch (...) {
+        free_cell_memory(cell);
+        throw;
+    }
+}
+std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
+task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
+task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
+void wait_idle_default();
+}  // namespace detail
+
+// The result of a spawned task. Move-only; get() consumes it. Dropping it never cancels the task.
+template <class T>
+class future {
+public:
+    future() noexcept = default;
+    future(future &&o) noexcept : m_cell(std::exchange(o.m_cell, nullptr)) {}
+    future &operator=(future &&o) noexcept {
+        if (this != &o) {
+            reset();
+            m_cell = std::exchange(o.m_cell, nullptr);
+        }
+        return *this;
+    }
+    future(const future &) = delete;
+    future &operator=(const future &) = delete;
+    ~future() { reset(); }
+
+    bool valid() const noexcept { return m_cell != nullptr; }
+    bool ready() const noexcept {
+        return m_cell && (m_cell->state.load(std::memory_order_acquire) & detail::k_done);
+    }
+    // Waits; while waiting inside a task the worker runs other tasks.
+    void wait() const { detail::wait_done(checked()); }
+    template <class Rep, class Period>
+    bool wait_for(std::chrono::duration<Rep, Period> d) const {
+        return detail::wait_done_until(checked(), detail::deadline_after(d));
+    }
+    void cancel() noexcept {
+        if (m_cell) m_cell->state.fetch_or(detail::k_cancelled, std::memory_order_relaxed);
+    }
+    bool cancelled() const noexcept {
+        return m_cell && (m_cell->state.load(std::memory_order_relaxed) & detail::k_cancelled);
+    }
+    // Waits, then returns the value or rethrows the task's exception. Leaves the future invalid.
+    T get() {
+        detail::task_cell *cell = checked();
+        detail::wait_done(cell);
+        m_cell = nullptr;
+        const std::uint32_t s = cell->state.load(std::memory_order_acquire);
+        if (s & detail::k_exception) {
+            std::exception_ptr e = *std::launder(static_cast<std::exception_ptr *>(cell->payload()));
+            detail::release(cell);
+            std::rethrow_exception(std::move(e));
+        }
+        if constexpr (std::is_void_v<T>) {
+            detail::release(cell);
+        } else {
+            T *slot = std::launder(static_cast<T *>(cell->payload()));
+            struct releaser {
+                detail::task_cell *c;
+                ~releaser() { detail::release(c, detail::k_consumed); }
+            } guard{cell};
+            T value(std::move(*slot));
+            slot->~T();
+            return value;
+        }
+    }
+
+    // Interop with the C ABI and combinators: the cell this future owns a reference to.
+    detail::task_cell *native_handle() const noexcept { return m_cell; }
+    explicit future(detail::task_cell *cell) noexcept : m_cell(cell) {}
+
+private:
+    detail::task_cell *checked() const {
+        if (!m_cell) throw std::logic_error("weft::future: no state");
+        return m_cell;
+    }
+    void reset() noexcept {
+        if (m_cell) detail::release(std::exchange(m_cell, nullptr));
+    }
+    detail::task_cell *m_cell = nullptr;
+};
+
+// A set of worker threads with their queues. Several may exist; a task runs on the runtime it
+// was spawned on. The destructor runs every task spawned so far (and what they spawn), then joins.
+class runtime {
+public:
+    explicit runtime(options opts = {});
+    ~runtime();
+    runtime(const runtime &) = delete;
+    runtime &operator=(const runtime &) = delete;
+
+    template <class F, class... A>
+    auto spawn(F &&f, A &&...args) {
+        auto fn = detail::bind_task(std::forward<F>(f), std::forward<A>(args)...);
+        using R = detail::task_result_t<decltype(fn)>;
+        return detail::spawn_on<R>(m_sched, std::move(fn));
+    }
+    template <class F, class... A>
+    void spawn_detached(F &&f, A &&...args) {
+        detail::spawn_detached_on(m_sched, detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
+    }
+    // Returns when every task spawned so far, and everything those spawned, has finished.
+    void wait_idle();
+    unsigned workers() const noexcept;
+    weft::stats stats() const noexcept;
+
+    detail::scheduler *native_handle() const noexcept { return m_sched; }
+
+private:
+    detail::scheduler *m_sched;
+};
+
+// Inside a task: spawn on that task's runtime. Elsewhere: on the default runtime (started lazily).
+template <class F, class... A>
+auto spawn(F &&f, A &&...args) {
+    auto fn = detail::bind_task(std::forward<F>(f), std::forward<A>(args)...);
+    using R = detail::task_result_t<decltype(fn)>;
+    return detail::spawn_on<R>(detail::current_or_default_scheduler(), std::move(fn));
+}
+template <class F, class... A>
+void spawn_detached(F &&f, A &&...args) {
+    detail::spawn_detached_on(detail::current_or_default_scheduler(),
+                              detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
+}
+// Waits until the current task's runtime (or the default runtime) has no task left.
+void wait_idle();
+
+// Inside a task: whether its future was cancelled. False outside tasks.
+inline bool this_task_cancelled() noexcept { return detail::current_task_cancelled(); }
+
+// Receives exceptions that escape detached tasks. The default prints what() to stderr.
+using exception_handler = std::function<void(std::exception_ptr)>;
+void set_exception_handler(exception_handler handler);
+
+// Resolves when every input is ready. The inputs stay valid and keep their results.
+template <class T>
+future<void> when_all(const std::vector<future<T>> &futures) {
+    std::vector<detail::task_cell *> cells;
+    cells.reserve(futures.size());
+    for (const auto &f : futures) cells.push_back(f.native_handle());
+    return future<void>(detail::when_all_cells(cells.data(), cells.size()));
+}
+// Resolves to the index of the first input found ready. The inputs stay valid.
+template <class T>
+future<std::size_t> when_any(const std::vector<future<T>> &futures) {
+    std::vector<detail::task_cell *> cells;
+    cells.reserve(futures.size());
+    for (const auto &f : futures) cells.push_back(f.native_handle());
+    return future<std::size_t>(detail::when_any_cells(cells.data(), cells.size()));
+}
+
+// Spawns tasks and waits for all of them; wait() rethrows the first exception a task threw.
+class task_group {
+public:
+    task_group();
+    explicit task_group(runtime &rt);
+    ~task_group();
+    task_group(const task_group &) = delete;
+    task_group &operator=(const task_group &) = delete;
+
+    template <class F>
+    void spawn(F &&f) {
+        begin_task();
+        try {
+            detail::spawn_detached_on(m_sched, [this, fn = std::forward<F>(f)]() mutable {
+                try {
+                    fn();
+                } catch (...) {
+                    record_exception(std::current_exception());
+                }
+                end_task();
+            });
+        } catch (...) {
+            end_task();
+            throw;
+        }
+    }
+    void wait();
+
+private:
+    void begin_task() noexcept;
+    void end_task() noexcept;
+    void record_exception(std::exception_ptr e) noexcept;
+    detail::scheduler *m_sched;
+    // Unfinished tasks, plus k_waiting_bit once a waiter subscribed; see "Group countdown" in
+    // src/runtime_api.cpp. Written by spawners, finishing tasks and waiters; read by wait().
+    std::atomic<std::uint32_t> m_pending{0};
+    std::atomic<bool> m_has_error{false};
+    std::exception_ptr m_error;               // written once, by the task that set m_has_error
+};
+
+}  // namespace weft

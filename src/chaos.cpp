@@ -1,0 +1,62 @@
+// Chaos mode's perturbation source: seeded, printed, replayable (see sync.hpp).
+#include "sync.hpp"
+
+#if defined(WEFT_CHAOS)
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <sched.h>
+#include <thread>
+
+namespace weft::detail {
+
+namespace {
+std::uint64_t initial_seed() noexcept {
+    std::uint64_t seed;
+    if (const char *env = std::getenv("WEFT_CHAOS_SEED")) {
+        seed = std::strtoull(env, nullptr, 10);
+    } else {
+        seed = static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+    std::fprintf(stderr, "weft chaos mode: WEFT_CHAOS_SEED=%llu\n", static_cast<unsigned long long>(seed));
+    return seed;
+}
+std::atomic<std::uint64_t> g_thread_counter{0};
+
+std::uint64_t &thread_state() noexcept {
+    thread_local std::uint64_t state = 0;
+    if (state == 0) {
+        // Each thread's stream derives from the seed and its creation order.
+        state = (chaos_seed() + 0x9E3779B97F4A7C15ull * (g_thread_counter.fetch_add(1) + 1)) | 1;
+    }
+    return state;
+}
+std::uint64_t next(std::uint64_t &s) noexcept {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+}
+}  // namespace
+
+std::uint64_t chaos_seed() noexcept {
+    static const std::uint64_t seed = initial_seed();
+    return seed;
+}
+
+std::uint32_t chaos_random(std::uint32_t bound) noexcept {
+    return static_cast<std::uint32_t>(next(thread_state()) % bound);
+}
+
+void chaos_point() noexcept {
+    const std::uint64_t r = next(thread_state()) % 1024;
+    if (r < 64) {
+        sched_yield();  // 1 in 16: let another thread run here
+    } else if (r < 66) {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));  // 1 in 512: a longer stall
+    }
+}
+
+}  // namespace weft::detail
+#endif

@@ -1,0 +1,15 @@
+// Futures built from other futures (when_all, when_any, then); see combinators.cpp.
+#pragma once
+
+#include <weft/bits/task_cell.hpp>
+
+#include <cstddef>
+
+namespace weft::detail {
+
+task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
+task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
+// Submits `mapped` (a cell built but not yet submitted) once `source` is done.
+void submit_when_ready(task_cell *source, task_cell *mapped);
+
+}  // namespace weft::detail

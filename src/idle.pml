@@ -1,0 +1,284 @@
+/* Promela model of weft's idle-worker protocol (searching/parked counts, park/unpark): checks for lost wake-ups. */
+
+/*
+ * What is modelled (src/idle.hpp, src/idle.cpp, the worker loop in src/worker.cpp):
+ *   - NW workers and one spawner thread outside the pool that pushes NTASKS tasks into the
+ *     global injector; a worker running a task may spawn up to NCHILD children (in total) into
+ *     its own queue;
+ *   - the shared counts `searching` and `parked`, the set of parked workers and the mutex
+ *     that protects it, and one futex-like token per worker (unpark sets it, park returns at
+ *     once when it is set and consumes it).
+ * Queues are counts: a worker takes one task from its own queue, the injector or another
+ * worker's queue in one atomic step (the queue itself is checked in work_stealing_queue.pml).
+ * Running a task is instantaneous apart from the optional spawn.
+ *
+ * Properties:
+ *   - no lost wake-up: when nothing in the system can move any more (every worker asleep,
+ *     the spawner finished), no task is left in the injector or any worker queue;
+ *   - no deadlock: that final state is a valid end state (every worker asleep in park);
+ *   - bookkeeping: searching and parked never go below zero, parked equals the size of the
+ *     parked set, and a worker that wakes from park has been taken out of the set by its
+ *     notifier (the protocol relies on this: the notifier counted it as searching).
+ *
+ * Interleavings are sequentially consistent, so the model checks the algorithm under SC, not
+ * the C++ memory orders (the protocol asks for SC on the push / state-load and the
+ * searching-decrement / recheck pairs, which is what makes the SC check meaningful).
+ *
+ * Seeded bugs (each must make spin report an error):
+ *   BUG_NO_RECHECK    the last searcher parks without rechecking the queues
+ *   BUG_STALE_TOKEN   the protocol exactly as first described: a last searcher that finds work
+ *                     on its recheck but has already been taken out of the set by a notifier
+ *                     goes searching without consuming the token the notifier sets, so a later
+ *                     park returns at once while the worker is still in the set
+ */
+
+#ifndef NW
+#define NW 2            /* workers (2 or 3) */
+#endif
+#ifndef NTASKS
+#define NTASKS 1        /* tasks the spawner pushes into the injector */
+#endif
+#ifndef NCHILD
+#define NCHILD 1        /* tasks that running tasks may spawn into their worker's own queue */
+#endif
+
+#define NOBODY 255
+
+byte searching = 0;     /* workers looking for work */
+byte parked = 0;        /* workers in the parked set */
+bool inset[NW];         /* the parked set, protected by mtx */
+byte nset = 0;          /* its size, to check parked against it */
+bool token[NW];         /* per-worker unpark token */
+byte mtx = 0;           /* 0: free, else holder id + 1 */
+byte q[NW];             /* tasks in each worker's queue */
+byte inj = 0;           /* tasks in the global injector */
+byte children = NCHILD; /* spawns still allowed */
+
+inline lock(id)   { atomic { mtx == 0 -> mtx = id + 1 } }
+inline unlock()   { mtx = 0 }
+
+/* Take one task from worker who's queue, or from the injector, if there is one. */
+inline grab(who, found)
+{
+    atomic {
+        if
+        :: q[who] > 0 -> q[who]--; found = 1
+        :: else -> skip
+        fi
+    }
+}
+
+inline grab_injector(found)
+{
+    atomic {
+        if
+        :: inj > 0 -> inj--; found = 1
+        :: else -> skip
+        fi
+    }
+}
+
+/* One search pass: own queue, the injector, then every other worker's queue. */
+inline find_work(found)
+{
+    found = 0;
+    grab(me, found);
+    if
+    :: !found -> grab_injector(found)
+    :: else -> skip
+    fi;
+    i = 0;
+    do
+    :: !found && i < NW && i != me -> grab(i, found); i++
+    :: !found && i < NW && i == me -> i++
+    :: else -> break
+    od
+}
+
+/* Wake one parked worker, counting it as searching on its behalf.  The set may be empty by
+ * the time the lock is held (a last searcher may have un-parked itself): then nothing. */
+inline notify_one(id)
+{
+    lock(id);
+    if
+    :: inset[0] -> w = 0
+    :: inset[1] -> w = 1
+#if NW > 2
+    :: inset[2] -> w = 2
+#endif
+    :: else -> w = NOBODY
+    fi;
+    if
+    :: w != NOBODY ->
+       d_step {
+           inset[w] = 0; nset--;
+           assert(parked > 0); parked--;
+           searching++; assert(searching <= NW)
+       }
+    :: else -> skip
+    fi;
+    unlock();
+    if
+    :: w != NOBODY -> token[w] = 1    /* unpark, after the unlock */
+    :: else -> skip
+    fi
+}
+
+proctype Spawner()
+{
+    byte k = 0, s, p, w;
+
+    do
+    :: k < NTASKS ->
+       inj++;                                   /* SC push into the injector */
+       d_step { s = searching; p = parked };    /* SC load of the state, after the push */
+       if
+       :: s == 0 && p > 0 -> notify_one(NW)
+       :: else -> skip
+       fi;
+       k++
+    :: else -> break
+    od
+}
+
+proctype Worker(byte me)
+{
+    bool srch = 0;      /* counted in `searching` */
+    bool last, found;
+    byte i, w, s, p;
+
+top:
+    find_work(found);
+    if
+    :: found -> goto running
+    :: else -> skip
+    fi;
+    /* transition_to_searching: at most half the workers search at once */
+    d_step {
+        if
+        :: 2 * searching < NW -> searching++; srch = 1
+        :: else -> skip
+        fi
+    };
+    if
+    :: !srch -> goto park
+    :: else -> skip
+    fi;
+
+search:
+    find_work(found);
+    if
+    :: found ->
+       /* transition out of searching; the last searcher spreads parallelism */
+       d_step { assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
+       if
+       :: last ->
+          p = parked;
+          if
+          :: p > 0 -> notify_one(me)
+          :: else -> skip
+          fi
+       :: else -> skip
+       fi;
+       goto running
+    :: else -> skip
+    fi;
+
+park:
+    /* transition_to_parked */
+    lock(me);
+    d_step {
+        if
+        :: srch -> assert(searching > 0); searching--; last = (searching == 0); srch = 0
+        :: else -> last = 0
+        fi;
+        parked++; inset[me] = 1; nset++;
+        assert(parked == nset)
+    };
+    unlock();
+#ifndef BUG_NO_RECHECK
+    if
+    :: last ->
+       /* The last searcher rechecks every queue: a task pushed after it stopped searching
+        * but before the pusher could see it parked would otherwise be stranded.  Its
+        * decrement and these loads pair with the pusher's push and state load (Dekker). */
+       found = (inj > 0);
+       i = 0;
+       do
+       :: !found && i < NW -> found = (q[i] > 0); i++
+       :: else -> break
+       od;
+       if
+       :: found ->
+          lock(me);
+          if
+          :: inset[me] ->
+             d_step { inset[me] = 0; nset--; parked--; searching++ };
+             unlock()
+          :: else ->
+             /* A notifier took us out of the set and counted us as searching; its
+              * unpark has set, or is about to set, our token. */
+             unlock();
+#ifndef BUG_STALE_TOKEN
+             /* Consume that token now (this park returns at once, or as soon as the
+              * notifier's unpark lands), so no later park returns spuriously. */
+             atomic { token[me] -> token[me] = 0 }
+#else
+             skip
+#endif
+          fi;
+          srch = 1;
+          goto search
+       :: else -> skip
+       fi
+    :: else -> skip
+    fi;
+#endif
+
+end_sleep:
+    atomic { token[me] -> token[me] = 0 };
+    /* Woken: the notifier took us out of the set and counted us as searching. */
+    assert(!inset[me]);
+    srch = 1;
+    goto search;
+
+running:
+    /* Running the task: it may spawn a child into our own queue, then the pusher's check. */
+    if
+    :: children > 0 ->
+       d_step { children--; q[me]++ };
+       d_step { s = searching; p = parked };
+       if
+       :: s == 0 && p > 0 -> notify_one(me)
+       :: else -> skip
+       fi
+    :: true -> skip
+    fi;
+    goto top
+}
+
+/* Fires only when nothing else can move: every worker asleep (or, on a deadlock, stuck on
+ * the mutex, which spin then also reports as an invalid end state). */
+proctype Monitor()
+{
+    byte k = 0;
+    timeout ->
+    assert(inj == 0);
+    do
+    :: k < NW -> assert(q[k] == 0); k++
+    :: else -> break
+    od
+}
+
+init
+{
+    byte k = 0;
+    atomic {
+        do
+        :: k < NW -> run Worker(k); k++
+        :: else -> break
+        od;
+        run Spawner();
+        run Monitor()
+    }
+}

@@ -1,0 +1,92 @@
+// The non-template parts of the C++ API: runtime, task_group, when_all/when_any, wait_idle.
+#include "combinators.hpp"
+#include "parking_lot.hpp"
+#include "scheduler.hpp"
+
+#include <weft/weft.hpp>
+
+namespace weft {
+
+runtime::runtime(options opts) : m_sched(new detail::scheduler(false)) {
+    try {
+        m_sched->start({opts.workers, opts.stack_size, opts.queue_capacity});
+    } catch (...) {
+        delete m_sched;
+        throw;
+    }
+}
+
+runtime::~runtime() { delete m_sched; }
+
+void runtime::wait_idle() { m_sched->wait_idle(); }
+unsigned runtime::workers() const noexcept { return m_sched->worker_count(); }
+
+weft::stats runtime::stats() const noexcept {
+    std::uint64_t c[5];
+    m_sched->collect_stats(c);
+    return {c[0], c[1], c[2], c[3], c[4]};
+}
+
+void wait_idle() { detail::current_or_default_scheduler()->wait_idle(); }
+
+namespace detail {
+std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept {
+    if (d.count() < 0) d = std::chrono::nanoseconds(0);
+    return now_ns() + d.count();
+}
+void wait_idle_default() { default_scheduler().wait_idle(); }
+}  // namespace detail
+
+// Protocol "Group countdown": m_pending counts unfinished tasks in its low 31 bits; a waiter sets
+// the top bit under the parking-lot bucket lock before it re-reads the count. The task that brings
+// the count to zero learns from the same read-modify-write whether somebody waits, and then uses
+// the group's address only as a parking-lot key: the group may already be gone by then.
+namespace {
+constexpr std::uint32_t k_waiting_bit = 1u << 31;
+}  // namespace
+
+task_group::task_group() : m_sched(detail::current_or_default_scheduler()) {}
+task_group::task_group(runtime &rt) : m_sched(rt.native_handle()) {}
+
+task_group::~task_group() {
+    try {
+        wait();
+    } catch (...) {
+        // A destructor cannot rethrow; wait() was the place to see it.
+    }
+}
+
+void task_group::begin_task() noexcept { m_pending.fetch_add(1, std::memory_order_relaxed); }
+
+void task_group::end_task() noexcept {
+    const void *key = &m_pending;
+    const std::uint32_t before = m_pending.fetch_sub(1, std::memory_order_acq_rel);
+    if (before == (k_waiting_bit | 1)) detail::parking_lot::fire_all(key);
+}
+
+void task_group::record_exception(std::exception_ptr e) noexcept {
+    if (!m_has_error.exchange(true, std::memory_order_acq_rel)) m_error = std::move(e);
+}
+
+void task_group::wait() {
+    const detail::wait_target target{
+        [](const void *o) noexcept {
+            return (static_cast<const task_group *>(o)->m_pending.load(std::memory_order_acquire) & ~k_waiting_bit) == 0;
+        },
+        [](const void *o, detail::wait_record *r) noexcept {
+            auto *g = const_cast<task_group *>(static_cast<const task_group *>(o));
+            return detail::parking_lot::subscribe(
+                &g->m_pending, r, [g] { g->m_pending.fetch_or(k_waiting_bit, std::memory_order_acq_rel); },
+                [g] { return (g->m_pending.load(std::memory_order_acquire) & ~k_waiting_bit) == 0; });
+        },
+        nullptr, this};
+    detail::wait_until(target, -1);
+    m_pending.fetch_and(~k_waiting_bit, std::memory_order_relaxed);
+    if (m_has_error.load(std::memory_order_acquire)) {
+        std::exception_ptr e = std::exchange(m_error, nullptr);
+        m_has_error.store(false, std::memory_order_relaxed);
+        if (e) std::rethrow_exception(e);
+    }
+}
+
+}  // namespace weft

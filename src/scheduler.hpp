@@ -1,0 +1,148 @@
+// The scheduler behind weft::runtime: its workers, queues and counters, and the thread context.
+#pragma once
+
+#include "idle.hpp"
+#include "injection_queue.hpp"
+#include "parker.hpp"
+#include "sync.hpp"
+#include "work_stealing_queue.hpp"
+
+#include <weft/bits/task_cell.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <pthread.h>
+#include <vector>
+
+namespace weft::detail {
+
+class scheduler;
+
+struct scheduler_config {
+    std::uint32_t workers = 0;          // 0: WEFT_WORKERS, else the CPU count
+    std::size_t stack_size = 0;         // 0: k_default_stack_size
+    std::uint32_t queue_capacity = 0;   // 0: k_default_queue_capacity
+};
+
+// 256 slots, as in tokio and Go: big enough to absorb a burst of spawns, small enough that
+// stealing half is cheap.
+inline constexpr std::uint32_t k_default_queue_capacity = k_chaos ? 4 : 256;
+// Workers run helping awaits recursively; 64 MiB of reserved (not committed) stack holds the
+// 10,000-deep await chains of the test suite with room to spare.
+inline constexpr std::size_t k_default_stack_size = std::size_t{64} << 20;
+
+// Counters a worker writes alone (relaxed loads and release stores, no read-modify-write).
+struct worker_counters {
+    atomic<std::uint64_t> spawned{0};
+    atomic<std::uint64_t> executed{0};
+    atomic<std::uint64_t> stolen{0};
+    atomic<std::uint64_t> parked{0};
+    atomic<std::uint64_t> woken{0};
+};
+inline void bump(atomic<std::uint64_t> &c, std::uint64_t by = 1) noexcept {
+    // Release: the quiescence check reads executed (acquire) before spawned.
+    c.store(c.load(std::memory_order_relaxed) + by, std::memory_order_release);
+}
+
+struct worker {
+    worker(scheduler &s, std::uint32_t i, std::uint32_t capacity) : sched(s), index(i), queue(capacity) {}
+    scheduler &sched;
+    const std::uint32_t index;
+    work_stealing_queue queue;
+    parker park;
+    // Owner-only state.
+    std::uint32_t tick = 0;        // tasks run, for the fairness interval
+    std::uint64_t rng = 0;         // victim selection
+    bool searching = false;        // counted as a searcher in the idle coordinator
+    pthread_t thread{};
+    alignas(k_cache_line) worker_counters counters;
+};
+
+// What the running thread is doing for weft. Workers set it once; other threads set it while
+// they run a task inline.
+struct thread_context {
+    worker *self = nullptr;        // non-null on a worker thread
+    scheduler *sched = nullptr;    // the runtime of the task being run (or of the worker)
+    task_cell *current = nullptr;  // the task being run
+    std::uint32_t depth = 0;       // tasks nested on this thread's stack
+};
+extern thread_local thread_context t_context;
+
+class scheduler {
+public:
+    explicit scheduler(bool is_default);
+    ~scheduler();
+
+    // Starts the workers. Throws std::system_error when threads cannot be created.
+    void start(const scheduler_config &config);
+    // Runs every queued task, then stops and joins the workers.
+    void stop();
+    bool running() const noexcept { return m_running.load(std::memory_order_acquire); }
+
+    void submit(task_cell *cell);                  // throws runtime_closed when closing
+    void submit_internal(task_cell *cell) noexcept;  // continuations: never refused
+    void wait_idle();
+    std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(m_workers.size()); }
+    std::uint16_t id() const noexcept { return m_id; }
+    bool is_default() const noexcept { return m_is_default; }
+    void collect_stats(std::uint64_t out[5]) const noexcept;
+
+    // Worker side (worker.cpp).
+    void worker_main(worker &w);
+
+    static scheduler *from_id(std::uint16_t id) noexcept;
+
+private:
+    friend struct worker_ops;
+    void push_from_worker(worker &w, task_cell *cell) noexcept;
+    void push_from_outside(task_cell *cell) noexcept;
+    void notify_one_parked() noexcept;
+    void notify_idle_waiters() noexcept;
+    bool quiescent(std::uint64_t running_here) const noexcept;
+
+    const bool m_is_default;
+    std::uint16_t m_id;
+    std::vector<std::unique_ptr<worker>> m_workers;
+    std::unique_ptr<idle_coordinator> m_idle;
+    injection_queue m_injector;
+
+    std::mutex m_lifecycle;  // serialises start and stop
+    // Written by start/stop; read by submit (outside threads) with seq_cst, paired with the
+    // seq_cst increment of m_outside_spawned: a spawn either sees the closing or is drained.
+    alignas(k_cache_line) atomic<bool> m_accepting{false};
+    atomic<bool> m_running{false};
+    atomic<bool> m_shutdown{false};  // written by stop; read by workers before they park
+    // Spawns and completions made by threads that are not this runtime's workers.
+    alignas(k_cache_line) atomic<std::uint64_t> m_outside_spawned{0};
+    alignas(k_cache_line) atomic<std::uint64_t> m_outside_executed{0};
+    // Threads in wait_idle; read by workers before they park.
+    alignas(k_cache_line) atomic<std::uint32_t> m_idle_waiters{0};
+    std::mutex m_idle_waiters_mutex;
+    std::vector<parker *> m_idle_waiter_parkers;  // guarded by m_idle_waiters_mutex
+    std::uint64_t m_retired_counters[5] = {};     // stats of workers from earlier starts
+};
+
+// The task-cell lifecycle (task_cell.cpp).
+// Runs a claimed task and completes it; drops the queue's reference when the runner popped it.
+void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_ref) noexcept;
+bool try_claim(task_cell *cell) noexcept;
+// Publishes k_done (and extra_bits), wakes waiters, and drops `drop` (0 or k_ref) references.
+void complete(task_cell *cell, std::uint32_t extra_bits, std::uint32_t drop) noexcept;
+bool subscribe_cell(task_cell *cell, struct wait_record *record) noexcept;
+
+// Something a thread can wait for (worker.cpp): a task cell, a task group's counter, ...
+struct wait_target {
+    bool (*done)(const void *object) noexcept;
+    bool (*subscribe)(const void *object, struct wait_record *record) noexcept;  // false: done already
+    task_cell *claimable;  // a task the waiter may run inline, or nullptr
+    const void *object;
+};
+// Waits until target.done or the deadline (steady ns, <0: none); helps on worker threads.
+bool wait_until(const wait_target &target, std::int64_t deadline_ns);
+
+// The runtime behind weft::spawn outside tasks and the C ABI: started on first use, restartable.
+scheduler &default_scheduler();
+scheduler &default_scheduler_unstarted();
+
+}  // namespace weft::detail

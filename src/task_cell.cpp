@@ -1,0 +1,140 @@
+// The task cell's lifecycle: claim, run, complete, wake waiters, release, free.
+//
+// Protocol "Cell lifecycle". A cell's 32-bit state holds flag bits and, above k_ref_shift, a
+// reference count. A spawn with a future starts with two references (the queue's and the
+// future's), a detached spawn with one. Exactly one party runs the task: whoever sets k_claimed
+// first — the worker that popped it, or a thread awaiting its future (it may run the awaited task
+// inline rather than wait). A queue entry whose claim was lost is dropped by whoever pops it,
+// releasing the queue's reference; so a cell is never freed while a queue still holds it.
+// An awaiter that claims a queued task runs it without taking the queue's reference: the entry
+// is still in some queue, and the popper drops that reference when it finds the claim lost.
+// Completion publishes k_done (release, paired with the waiters' acquire of state) and drops the
+// runner's reference in a single compare-and-swap when nobody waits; when k_waiter is set it sets
+// k_done, fires the parking-lot records, and only then drops its reference, so the cell cannot be
+// freed and reused while records keyed by its address are being matched.
+// The party that drops the last reference destroys a result nobody consumed (exactly once) and
+// returns the memory to its pool.
+// Detached cells have no future, so nothing else can claim them: they skip the claim.
+#include "scheduler.hpp"
+
+#include "cell_pool.hpp"
+#include "parking_lot.hpp"
+
+#include <cstdio>
+#include <exception>
+#include <mutex>
+#include <weft/weft.hpp>
+
+namespace weft::detail {
+
+namespace {
+std::mutex g_handler_mutex;
+exception_handler g_handler;  // guarded by g_handler_mutex; empty: print to stderr
+
+void report_detached_exception(std::exception_ptr e) noexcept {
+    exception_handler handler;
+    {
+        std::lock_guard lock(g_handler_mutex);
+        handler = g_handler;
+    }
+    try {
+        if (handler) {
+            handler(e);
+            return;
+        }
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::exception &ex) {
+            std::fprintf(stderr, "weft: exception escaped a detached task: %s\n", ex.what());
+        } catch (...) {
+            std::fprintf(stderr, "weft: exception escaped a detached task (not a std::exception)\n");
+        }
+    } catch (...) {
+        std::fprintf(stderr, "weft: the exception handler threw\n");
+    }
+}
+
+void destroy_and_free(task_cell *cell, std::uint32_t s) noexcept {
+    if ((s & k_done) && !(s & k_consumed)) {
+        if (s & k_exception) {
+            std::launder(static_cast<std::exception_ptr *>(cell->payload()))->~exception_ptr();
+        } else if (cell->vtable && cell->vtable->destroy_result) {
+            try {
+                cell->vtable->destroy_result(cell);
+            } catch (...) {
+                report_detached_exception(std::current_exception());
+            }
+        }
+    }
+    free_cell_memory(cell);
+}
+}  // namespace
+
+bool try_claim(task_cell *cell) noexcept {
+    // acq_rel: the claimer sees the closure the spawner wrote (the queue already ordered it for
+    // the popping worker; an awaiting thread needs this acquire).
+    return !(cell->state.fetch_or(k_claimed, std::memory_order_acq_rel) & k_claimed);
+}
+
+void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_ref) noexcept {
+    thread_context &ctx = t_context;
+    task_cell *const outer_cell = ctx.current;
+    scheduler *const outer_sched = ctx.sched;
+    ctx.current = cell;
+    ctx.sched = sched;
+    ++ctx.depth;
+    std::uint32_t extra = 0;
+    try {
+        cell->vtable->run(cell);
+    } catch (...) {
+        if (cell->state.load(std::memory_order_relaxed) & k_detached) {
+            report_detached_exception(std::current_exception());
+        } else {
+            ::new (cell->payload()) std::exception_ptr(std::current_exception());
+            extra = k_exception;
+        }
+    }
+    --ctx.depth;
+    ctx.current = outer_cell;
+    ctx.sched = outer_sched;
+    complete(cell, extra, runner_holds_queue_ref ? k_ref : 0);
+}
+
+void complete(task_cell *cell, std::uint32_t extra_bits, std::uint32_t drop) noexcept {
+    std::uint32_t s = cell->state.load(std::memory_order_relaxed);
+    while (!(s & k_waiter)) {
+        // Release pairs with the acquire loads of waiters and of the last releaser.
+        if (cell->state.compare_exchange_weak(s, (s | k_done | extra_bits) - drop, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed)) {
+            if (drop && (s >> k_ref_shift) == 1) destroy_and_free(cell, s | k_done | extra_bits);
+            return;
+        }
+    }
+    cell->state.fetch_or(k_done | extra_bits, std::memory_order_acq_rel);
+    parking_lot::fire_all(cell);
+    if (drop) release(cell);
+}
+
+void release(task_cell *cell, std::uint32_t extra_bits) noexcept {
+    // acq_rel: the last releaser must see the result and the closure's effects before freeing.
+    const std::uint32_t before = cell->state.fetch_add(extra_bits - k_ref, std::memory_order_acq_rel);
+    if ((before >> k_ref_shift) == 1) destroy_and_free(cell, before | extra_bits);
+}
+
+bool subscribe_cell(task_cell *cell, wait_record *record) noexcept {
+    return parking_lot::subscribe(
+        cell, record, [cell] { cell->state.fetch_or(k_waiter, std::memory_order_acq_rel); },
+        [cell] { return (cell->state.load(std::memory_order_acquire) & k_done) != 0; });
+}
+
+bool current_task_cancelled() noexcept {
+    task_cell *cell = t_context.current;
+    return cell && (cell->state.load(std::memory_order_relaxed) & k_cancelled);
+}
+
+}  // namespace weft::detail
+
+void weft::set_exception_handler(exception_handler handler) {
+    std::lock_guard lock(detail::g_handler_mutex);
+    detail::g_handler = std::move(handler);
+}

@@ -1,0 +1,255 @@
+// The worker loop, and how a thread waiting on a future helps instead of blocking.
+//
+// Protocol "Helping await". A worker that awaits a future keeps running tasks until the future is
+// ready: the newest task of its own queue first (in fork-join code that is usually the awaited
+// child), then the awaited task itself if nobody has claimed it yet (it may sit in the injector or
+// in another worker's queue), then the injector, then steals. Only when all of that comes up empty
+// does it sleep, and then as a parked worker (so a spawn can wake it for other work) that is also
+// subscribed to the future (so completion wakes it). Helping nests tasks on the worker's stack;
+// workers get deep stacks for that (see k_default_stack_size).
+// A thread outside the runtime runs the awaited task inline if it is unclaimed (up to
+// k_max_outside_inline_depth nested tasks, to keep an ordinary thread's stack safe), otherwise
+// spins briefly and sleeps on the future; it never runs unrelated tasks, so its stack stays shallow.
+// Known limit: a task that awaits a future whose task is suspended lower on the same worker's stack
+// (not a descendant: fork-join code never does this) waits until that worker unwinds.
+//
+// Fairness: the worker takes the newest task of its own queue, which keeps fork-join depth-first,
+// but every k_fairness_interval tasks it first takes from the injector and then its own oldest
+// task, so two tasks spawning each other cannot starve the rest.
+#include "scheduler.hpp"
+
+#include "parking_lot.hpp"
+
+#include <sched.h>
+
+namespace weft::detail {
+
+namespace {
+// Go's scheduler looks at its global queue every 61 scheduling ticks; a prime avoids lockstep
+// with periodic task patterns. Same reasoning here.
+constexpr std::uint32_t k_fairness_interval = 61;
+// Tasks taken from the injector per visit. 64 amortises the consumer lock over a cache line's
+// worth of work without hoarding what another worker could run (tuned on the seed benchmark).
+constexpr std::uint32_t k_injector_batch = 64;
+// Steal rounds over all victims before a searcher parks; a round ends with a yield so that a
+// spawner sharing the core runs.
+constexpr int k_search_rounds = 3;
+// Pause iterations an outside waiter spins before it sleeps (about a microsecond).
+constexpr int k_outside_spin = 64;
+constexpr std::uint32_t k_max_outside_inline_depth = 32;
+
+bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memory_order_acquire) & k_done; }
+
+std::uint64_t next_random(std::uint64_t &s) noexcept {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    return s;
+}
+}  // namespace
+
+struct worker_ops {
+    static void note_executed(scheduler &s) noexcept {
+        worker *self = t_context.self;
+        if (self && &self->sched == &s) {
+            bump(self->counters.executed);
+        } else {
+            s.m_outside_executed.fetch_add(1, std::memory_order_release);
+        }
+    }
+
+    static void run_queued(scheduler &s, task_cell *t) noexcept {
+        if (!(t->state.load(std::memory_order_relaxed) & k_detached) && !try_claim(t)) {
+            release(t);  // an awaiter ran it inline; drop the queue's reference
+            return;
+        }
+        execute_claimed(t, &s, true);
+        note_executed(s);
+    }
+
+    // Runs an awaited task inline after a successful claim, on behalf of its own runtime.
+    static void run_claimed_inline(task_cell *cell) noexcept {
+        scheduler *owner = scheduler::from_id(cell->runtime_id);
+        execute_claimed(cell, owner, false);
+        note_executed(*owner);
+    }
+
+    static task_cell *take_from_injector(scheduler &s, worker &w) noexcept {
+        task_cell *batch[k_injector_batch];
+        std::uint32_t max = w.queue.free_slots() + 1;
+        if (max > k_injector_batch) max = k_injector_batch;
+        const std::uint32_t n = s.m_injector.try_pop_batch(batch, max);
+        if (n == 0) return nullptr;
+        // Newest first into the LIFO queue, so the batch runs in spawn order.
+        for (std::uint32_t i = n - 1; i >= 1; --i) w.queue.push(batch[i]);
+        if (n > 1 && s.m_idle->should_notify(std::memory_order_relaxed)) s.notify_one_parked();
+        return batch[0];
+    }
+
+    static task_cell *find_local(scheduler &s, worker &w) noexcept {
+        if (++w.tick % k_fairness_interval == 0) {
+            if (task_cell *t = take_from_injector(s, w)) return t;
+            if (task_cell *t = w.queue.pop_oldest()) return t;
+        }
+        if (task_cell *t = w.queue.pop()) return t;
+        return take_from_injector(s, w);
+    }
+
+    static task_cell *steal_round(scheduler &s, worker &w) noexcept {
+        const auto n = static_cast<std::uint32_t>(s.m_workers.size());
+        if (n > 1) {
+            const auto start = static_cast<std::uint32_t>(
+                k_chaos ? chaos_random(n) : next_random(w.rng) % n);
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const std::uint32_t v = (start + i) % n;
+                if (v == w.index) continue;
+                const steal_outcome got = s.m_workers[v]->queue.steal_half_into(w.queue);
+                if (got.status == steal_status::taken) {
+                    bump(w.counters.stolen, got.count);
+                    return got.task;
+                }
+            }
+        }
+        return take_from_injector(s, w);
+    }
+
+    static bool any_work_visible(scheduler &s) noexcept {
+        if (!s.m_injector.empty()) return true;
+        for (const auto &v : s.m_workers)
+            if (v->queue.has_work()) return true;
+        return false;
+    }
+
+    static void leave_searching(scheduler &s, worker &w) noexcept {
+        if (!w.searching) return;
+        w.searching = false;
+        // The last searcher found work: wake one more, so parallelism spreads.
+        if (s.m_idle->transition_from_searching() && s.m_idle->should_notify(std::memory_order_seq_cst))
+            s.notify_one_parked();
+    }
+
+    static task_cell *search(scheduler &s, worker &w) noexcept {
+        if (!w.searching) w.searching = s.m_idle->transition_to_searching();
+        if (!w.searching) return nullptr;
+        for (int round = 0; round < k_search_rounds; ++round) {
+            if (task_cell *t = steal_round(s, w)) return t;
+            if (s.m_shutdown.load(std::memory_order_relaxed)) break;
+            sched_yield();
+        }
+        return nullptr;
+    }
+
+    // Parks the worker, optionally subscribed to `awaited`. Returns false when the runtime is
+    // shutting down and this worker should exit (never when awaited is set).
+    static bool park(scheduler &s, worker &w, const wait_target *awaited, std::int64_t deadline_ns) noexcept {
+        wait_record record;
+        record.thread = &w.park;
+        if (awaited && !awaited->subscribe(awaited->object, &record)) return true;
+        if (s.m_idle_waiters.load(std::memory_order_seq_cst) > 0) s.notify_idle_waiters();
+        const bool last = s.m_idle->transition_to_parked(w.index, w.searching);
+        w.searching = false;
+        if (!awaited && s.m_shutdown.load(std::memory_order_seq_cst)) return false;
+        if (last && any_work_visible(s)) {
+            // The recheck of "Searching and parking" found work: stay up.
+            if (!s.m_idle->transition_to_unparked(w.index)) w.park.park();  // consume the token
+            w.searching = true;
+            if (awaited) parking_lot::unsubscribe(&record);
+            return true;
+        }
+        bump(w.counters.parked);
+        w.park.park(deadline_ns);
+        if (awaited) parking_lot::unsubscribe(&record);
+        // Still in the parked set: woken by the future, a timeout or shutdown, not for work.
+        if (s.m_idle->transition_to_unparked(w.index) == false) bump(w.counters.woken);
+        w.searching = true;
+        return true;
+    }
+
+    static bool help_until(scheduler &s, worker &w, const wait_target &target, std::int64_t deadline_ns) noexcept {
+        task_cell *const cell = target.claimable;
+        for (;;) {
+            if (target.done(target.object)) break;
+            task_cell *t = w.queue.pop();
+            if (!t && cell && !(cell->state.load(std::memory_order_relaxed) & k_claimed) && try_claim(cell)) {
+                leave_searching(s, w);
+                run_claimed_inline(cell);
+                break;
+            }
+            if (!t) t = take_from_injector(s, w);
+            if (!t) t = steal_round(s, w);
+            if (t) {
+                leave_searching(s, w);
+                run_queued(s, t);
+                continue;
+            }
+            if (deadline_ns >= 0 && now_ns() >= deadline_ns) break;
+            if (target.done(target.object)) break;
+            park(s, w, &target, deadline_ns);
+        }
+        leave_searching(s, w);
+        return target.done(target.object);
+    }
+};
+
+void scheduler::worker_main(worker &w) {
+    t_context.self = &w;
+    t_context.sched = this;
+    for (;;) {
+        task_cell *t = worker_ops::find_local(*this, w);
+        if (!t) t = worker_ops::search(*this, w);
+        if (t) {
+            worker_ops::leave_searching(*this, w);
+            worker_ops::run_queued(*this, t);
+            continue;
+        }
+        if (!worker_ops::park(*this, w, nullptr, -1)) break;
+    }
+    t_context = {};
+}
+
+namespace {
+bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
+    if (target.done(target.object)) return true;
+    task_cell *const cell = target.claimable;
+    if (cell && t_context.depth < k_max_outside_inline_depth &&
+        !(cell->state.load(std::memory_order_relaxed) & k_claimed) && try_claim(cell)) {
+        worker_ops::run_claimed_inline(cell);
+        return true;
+    }
+    for (int i = 0; i < k_outside_spin; ++i) {
+        if (target.done(target.object)) return true;
+        cpu_relax();
+    }
+    thread_local parker t_parker;
+    wait_record record;
+    record.thread = &t_parker;
+    for (;;) {
+        if (!target.subscribe(target.object, &record)) return true;
+        t_parker.park(deadline_ns);
+        parking_lot::unsubscribe(&record);
+        if (target.done(target.object)) return true;
+        if (deadline_ns >= 0 && now_ns() >= deadline_ns) return false;
+    }
+}
+
+bool cell_done(const void *object) noexcept { return is_done(static_cast<const task_cell *>(object)); }
+bool cell_subscribe(const void *object, wait_record *record) noexcept {
+    return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
+}
+}  // namespace
+
+bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
+    if (target.done(target.object)) return true;
+    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, target, deadline_ns);
+    return outside_wait(target, deadline_ns);
+}
+
+void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
+
+bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
+    if (is_done(cell)) return true;
+    const wait_target target{&cell_done, &cell_subscribe, cell, cell};
+    return wait_until(target, deadline_ns);
+}
+
+}  // namespace weft::detail
