@@ -41,11 +41,18 @@ template <class T>
 class future;
 
 namespace detail {
+// The closure stored in the cell: the callable itself when there are no arguments (so a lambda
+// capturing 8 bytes makes a 32-byte cell), else the callable with its decayed arguments.
 template <class F, class... A>
 auto bind_task(F &&f, A &&...args) {
-    return [fn = std::forward<F>(f), tup = std::make_tuple(std::forward<A>(args)...)]() mutable -> decltype(auto) {
-        return std::apply(std::move(fn), std::move(tup));
-    };
+    if constexpr (sizeof...(A) == 0 && std::is_class_v<std::decay_t<F>>) {
+        return std::decay_t<F>(std::forward<F>(f));
+    } else {
+        return [fn = std::decay_t<F>(std::forward<F>(f)),
+                tup = std::make_tuple(std::forward<A>(args)...)]() mutable -> decltype(auto) {
+            return std::apply(std::move(fn), std::move(tup));
+        };
+    }
 }
 template <class F>
 using task_result_t = std::invoke_result_t<F &>;
