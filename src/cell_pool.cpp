@@ -65,7 +65,7 @@ struct pool_owner_guard {
 };
 thread_local pool_owner_guard t_pool_guard;
 
-pool *acquire_pool() {
+[[gnu::noinline]] pool *acquire_pool() {
     (void)&t_pool_guard;  // odr-use: registers the guard's destructor for this thread
     pool *p;
     {
@@ -101,7 +101,7 @@ char *map_chunk() {
     return chunk;
 }
 
-task_cell *refill(pool *p, size_class_state &sc, std::size_t cls) {
+[[gnu::noinline]] task_cell *refill(pool *p, size_class_state &sc, std::size_t cls) {
     // Remote frees first: acquire pairs with the releasing CAS in free_cell_memory.
     if (task_cell *remote = sc.remote.exchange(nullptr, std::memory_order_acquire)) {
         sc.local = remote->next.load(std::memory_order_relaxed);
@@ -121,9 +121,7 @@ task_cell *refill(pool *p, size_class_state &sc, std::size_t cls) {
     return cell;
 }
 
-}  // namespace
-
-task_cell *allocate_cell(std::size_t bytes) {
+[[gnu::noinline]] task_cell *allocate_cell_slow(std::size_t bytes) {
     if (g_fail_countdown.load(std::memory_order_relaxed) > 0 &&
         g_fail_countdown.fetch_sub(1, std::memory_order_relaxed) == 1)
         throw std::bad_alloc();
@@ -131,6 +129,15 @@ task_cell *allocate_cell(std::size_t bytes) {
         auto *cell = static_cast<task_cell *>(::operator new(bytes));
         cell->flags = k_heap_cell;
         return cell;
+    }
+    return nullptr;
+}
+
+}  // namespace
+
+task_cell *allocate_cell(std::size_t bytes) {
+    if (g_fail_countdown.load(std::memory_order_relaxed) > 0 || bytes > k_max_pooled_cell) [[unlikely]] {
+        if (task_cell *cell = allocate_cell_slow(bytes)) return cell;
     }
     pool *p = t_pool ? t_pool : acquire_pool();
     const std::size_t cls = class_of(bytes);

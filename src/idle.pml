@@ -91,7 +91,7 @@ inline find_work(found)
     do
     :: !found && i < NW && i != me -> grab(i, found); i++
     :: !found && i < NW && i == me -> i++
-    :: else -> break
+    :: else -> i = 0; break     /* reset locals once dead: fewer distinct states */
     od
 }
 
@@ -119,21 +119,20 @@ inline notify_one(id)
     fi;
     unlock();
     if
-    :: w != NOBODY -> token[w] = 1    /* unpark, after the unlock */
-    :: else -> skip
+    :: w != NOBODY -> d_step { token[w] = 1; w = 0 }   /* unpark, after the unlock */
+    :: else -> w = 0
     fi
 }
 
 proctype Spawner()
 {
-    byte k = 0, s, p, w;
+    byte k = 0, w;
 
     do
     :: k < NTASKS ->
-       inj++;                                   /* SC push into the injector */
-       d_step { s = searching; p = parked };    /* SC load of the state, after the push */
-       if
-       :: s == 0 && p > 0 -> notify_one(NW)
+       inj++;                   /* SC push into the injector */
+       if                       /* SC load of (searching, parked) as one word, after the push */
+       :: (searching == 0 && parked > 0) -> notify_one(NW)
        :: else -> skip
        fi;
        k++
@@ -145,12 +144,12 @@ proctype Worker(byte me)
 {
     bool srch = 0;      /* counted in `searching` */
     bool last, found;
-    byte i, w, s, p;
+    byte i, w;
 
 top:
     find_work(found);
     if
-    :: found -> goto running
+    :: found -> found = 0; goto running
     :: else -> skip
     fi;
     /* transition_to_searching: at most half the workers search at once */
@@ -170,12 +169,12 @@ search:
     if
     :: found ->
        /* transition out of searching; the last searcher spreads parallelism */
-       d_step { assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
+       d_step { found = 0; assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
        if
        :: last ->
-          p = parked;
+          last = 0;
           if
-          :: p > 0 -> notify_one(me)
+          :: parked > 0 -> notify_one(me)
           :: else -> skip
           fi
        :: else -> skip
@@ -199,6 +198,7 @@ park:
 #ifndef BUG_NO_RECHECK
     if
     :: last ->
+       last = 0;
        /* The last searcher rechecks every queue: a task pushed after it stopped searching
         * but before the pusher could see it parked would otherwise be stranded.  Its
         * decrement and these loads pair with the pusher's push and state load (Dekker). */
@@ -206,10 +206,11 @@ park:
        i = 0;
        do
        :: !found && i < NW -> found = (q[i] > 0); i++
-       :: else -> break
+       :: else -> i = 0; break
        od;
        if
        :: found ->
+          found = 0;
           lock(me);
           if
           :: inset[me] ->
@@ -247,9 +248,8 @@ running:
     if
     :: children > 0 ->
        d_step { children--; q[me]++ };
-       d_step { s = searching; p = parked };
        if
-       :: s == 0 && p > 0 -> notify_one(me)
+       :: (searching == 0 && parked > 0) -> notify_one(me)
        :: else -> skip
        fi
     :: true -> skip

@@ -36,7 +36,7 @@ constexpr std::uint32_t k_injector_batch = 64;
 constexpr int k_search_rounds = 3;
 // Pause iterations an outside waiter spins before it sleeps (about a microsecond).
 constexpr int k_outside_spin = 64;
-constexpr std::uint32_t k_max_outside_inline_depth = 32;
+constexpr std::uint32_t k_max_outside_inline_depth = 0;
 
 bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memory_order_acquire) & k_done; }
 
@@ -165,10 +165,12 @@ struct worker_ops {
         return true;
     }
 
-    static bool help_until(scheduler &s, worker &w, const wait_target &target, std::int64_t deadline_ns) noexcept {
-        task_cell *const cell = target.claimable;
+    // Target: done(), claimable(), and the wait_target used to subscribe when parking.
+    template <class Target>
+    static bool help_until(scheduler &s, worker &w, const Target &target, std::int64_t deadline_ns) noexcept {
+        task_cell *const cell = target.claimable();
         for (;;) {
-            if (target.done(target.object)) break;
+            if (target.done()) break;
             task_cell *t = w.queue.pop();
             if (!t && cell && !(cell->state.load(std::memory_order_relaxed) & k_claimed) && try_claim(cell)) {
                 leave_searching(s, w);
@@ -183,13 +185,34 @@ struct worker_ops {
                 continue;
             }
             if (deadline_ns >= 0 && now_ns() >= deadline_ns) break;
-            if (target.done(target.object)) break;
-            park(s, w, &target, deadline_ns);
+            if (target.done()) break;
+            const wait_target generic = target.generic();
+            park(s, w, &generic, deadline_ns);
         }
         leave_searching(s, w);
-        return target.done(target.object);
+        return target.done();
     }
 };
+
+namespace {
+bool cell_done(const void *object) noexcept { return is_done(static_cast<const task_cell *>(object)); }
+bool cell_subscribe(const void *object, wait_record *record) noexcept {
+    return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
+}
+
+struct cell_target {
+    task_cell *cell;
+    bool done() const noexcept { return is_done(cell); }
+    task_cell *claimable() const noexcept { return cell; }
+    wait_target generic() const noexcept { return {&cell_done, &cell_subscribe, cell, cell}; }
+};
+struct any_target {
+    const wait_target &target;
+    bool done() const noexcept { return target.done(target.object); }
+    task_cell *claimable() const noexcept { return target.claimable; }
+    wait_target generic() const noexcept { return target; }
+};
+}  // namespace
 
 void scheduler::worker_main(worker &w) {
     t_context.self = &w;
@@ -231,16 +254,11 @@ bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
         if (deadline_ns >= 0 && now_ns() >= deadline_ns) return false;
     }
 }
-
-bool cell_done(const void *object) noexcept { return is_done(static_cast<const task_cell *>(object)); }
-bool cell_subscribe(const void *object, wait_record *record) noexcept {
-    return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
-}
 }  // namespace
 
 bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, target, deadline_ns);
+    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, any_target{target}, deadline_ns);
     return outside_wait(target, deadline_ns);
 }
 
@@ -248,8 +266,8 @@ void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
 
 bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;
-    const wait_target target{&cell_done, &cell_subscribe, cell, cell};
-    return wait_until(target, deadline_ns);
+    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, cell_target{cell}, deadline_ns);
+    return outside_wait(cell_target{cell}.generic(), deadline_ns);
 }
 
 }  // namespace weft::detail

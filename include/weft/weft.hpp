@@ -120,7 +120,7 @@ public:
     // Waits, then returns the value or rethrows the task's exception. Leaves the future invalid.
     T get() {
         detail::task_cell *cell = checked();
-        detail::wait_done(cell);
+        if (!(cell->state.load(std::memory_order_acquire) & detail::k_done)) detail::wait_done(cell);
         m_cell = nullptr;
         const std::uint32_t s = cell->state.load(std::memory_order_acquire);
         if (s & detail::k_exception) {
