@@ -59,6 +59,9 @@ inline constexpr std::uint64_t k_skynet_fanout = 10;
 inline constexpr std::uint64_t k_wake_samples = 10'000;
 inline constexpr std::uint64_t k_wake_samples_quick = 1'000;
 inline constexpr std::uint64_t k_wake_gap_us = 1'000;
+// How long the OpenMP wake creator, which must not run the task itself, sleeps between checks that it has started:
+// short next to the gap, and off the CPU so that on 2 cores it never competes with the thread being measured.
+inline constexpr std::uint64_t k_wake_poll_us = 20;
 
 // idle: a burst of tasks, then this long doing nothing while the process CPU time is measured.
 inline constexpr std::uint64_t k_idle_burst = 100'000;

@@ -101,8 +101,8 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
         "- `peer / weft` is the peer's median over weft's: above 1 means weft is that many times faster (or, for "
         "wake and idle, lower).",
         "- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
-        "task) after an idle gap. weft's `get()` on the spawning (non-worker) thread runs the task itself when no "
-        "worker has claimed it yet; the last column says how often a worker started it. Go's `go` statement is received by the spawner's own P; tokio spawns from the "
+        "task) after an idle gap; for weft, the `started on a worker` column says how often a worker rather than the "
+        "spawner waiting in `get()` started it. Go's `go` statement is received by the spawner's own P; tokio spawns from the "
         "`block_on` thread to its workers; oneTBB uses `task_arena::enqueue`; OpenMP's creator polls until the "
         "other team thread has started the task.",
         "- idle: user+system CPU time of the whole process over a 2 s sleep after a burst of tasks.",

@@ -1,5 +1,6 @@
 // wake with OpenMP tasks: the time from creating a task (read in the creator) to it starting on the other team thread.
-// The creator polls for the start instead of entering taskwait first, which would run the task on the creator itself.
+// The creator checks for the start (sleeping in between) instead of entering taskwait first, which would run the
+// task on the creator itself.
 #include "../common/harness.hpp"
 
 #include <omp.h>
@@ -27,8 +28,7 @@ int main(int argc, char **argv) {
             started = bench::clock::now();
             ran.store(true, std::memory_order_release);
         }
-        while (!ran.load(std::memory_order_acquire)) {
-        }
+        while (!ran.load(std::memory_order_acquire)) bench::sleep_us(bench::k_wake_poll_us);
 #pragma omp taskwait
         latencies_us.push_back(std::chrono::duration<double, std::micro>(started - spawned).count());
     }

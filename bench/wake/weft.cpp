@@ -1,6 +1,5 @@
 // wake on weft: from an idle runtime, the time from spawn (read in the spawner) to the task starting (read in the task).
-// get() on a thread outside the runtime may run a still-unclaimed task itself; on_worker_pct says how often a worker
-// started it instead.
+// on_worker_pct says how often a worker, rather than the spawner waiting in get(), started the task.
 #include "../common/harness.hpp"
 
 #include <weft/weft.hpp>
