@@ -6,6 +6,10 @@ import sys
 
 from .catalog import RUNTIMES
 
+# One colour per runtime, the same in every chart; picked to stay apart on white (gnuplot's yellow did not).
+COLOURS = {"weft": "#6a0dad", "weft-1w": "#b57edc", "go": "#00add8", "tokio": "#d2691e", "tbb": "#2e8b57",
+           "omp": "#4169e1", "serial": "#555555"}
+
 _FORMATS = {
     "svg": "set terminal svg size 960,600 dynamic enhanced font 'sans,12' background rgb 'white'",
     "png": "set terminal pngcairo size 960,600 enhanced font 'sans,11'",
@@ -21,7 +25,8 @@ def _scale_script(cells, problem, rounds):
             continue
         name = "$" + runtime.replace("-", "_")
         blocks.append(f"{name} << EOD\n" + "\n".join(f"{n} {ms * 1e6 / n:.4f}" for n, ms in points) + "\nEOD")
-        plots.append(f"{name} using 1:2 with linespoints lw 2 pt 7 title '{runtime}'")
+        width = 3 if runtime == "weft" else 2
+        plots.append(f"{name} using 1:2 with linespoints lw {width} pt 7 lc rgb '{COLOURS[runtime]}' title '{runtime}'")
     if not plots:
         return None
     return "\n".join(blocks + [
@@ -43,10 +48,9 @@ def _bars_script(cells, rounds):
             values.append(f"{cell.median('ms'):.4f}" if cell and cell.median("ms") else "?")
         if any(v != "?" for v in values):
             rows.append(f"{runtime} " + " ".join(values))
-    header = "runtime " + " ".join(f"{p}" for p, _ in problems)
     plots = [f"$bars using {i + 2}{':xtic(1)' if i == 0 else ''} title '{p} n={n:,}'" for i, (p, n) in enumerate(problems)]
     return "\n".join([
-        "$bars << EOD", header, *rows, "EOD",
+        "$bars << EOD", *rows, "EOD",
         f"set title 'fib and skynet: time per run, median of {rounds} rounds, 2 threads (lower is better)'",
         "set datafile missing '?'", "set style data histograms", "set style histogram clustered gap 1",
         "set style fill solid 0.8 border -1", "set logscale y", "set ylabel 'ms (log scale)'", "set grid ytics",
