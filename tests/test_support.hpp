@@ -1,0 +1,92 @@
+// Shared helpers for weft's tests: iteration scaling under sanitizers and chaos, tracked values.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+
+namespace weft_test {
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool k_sanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+inline constexpr bool k_sanitized = true;
+#else
+inline constexpr bool k_sanitized = false;
+#endif
+#else
+inline constexpr bool k_sanitized = false;
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool k_tsan = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool k_tsan = true;
+#else
+inline constexpr bool k_tsan = false;
+#endif
+#else
+inline constexpr bool k_tsan = false;
+#endif
+
+#if defined(WEFT_CHAOS)
+inline constexpr bool k_chaos_build = true;
+#else
+inline constexpr bool k_chaos_build = false;
+#endif
+
+// Divides iteration counts: 10 under TSan or chaos, 4 under ASan; WEFT_TEST_SCALE overrides.
+inline int scale_divisor() {
+    if (const char *env = std::getenv("WEFT_TEST_SCALE")) {
+        const int v = std::atoi(env);
+        if (v > 0) return v;
+    }
+    if (k_tsan || k_chaos_build) return 10;
+    if (k_sanitized) return 4;
+    return 1;
+}
+inline int scaled(int n, int minimum = 1) {
+    const int v = n / scale_divisor();
+    return v < minimum ? minimum : v;
+}
+
+// A value that counts its live instances and destructor calls, to check results are destroyed
+// exactly once.
+struct counters {
+    std::atomic<std::int64_t> constructed{0};
+    std::atomic<std::int64_t> destroyed{0};
+    std::int64_t live() const { return constructed.load() - destroyed.load(); }
+};
+class tracked {
+public:
+    tracked(counters *c, int v) : m_c(c), m_v(v) { m_c->constructed.fetch_add(1); }
+    tracked(tracked &&o) noexcept : m_c(o.m_c), m_v(o.m_v) { m_c->constructed.fetch_add(1); }
+    tracked(const tracked &o) : m_c(o.m_c), m_v(o.m_v) { m_c->constructed.fetch_add(1); }
+    tracked &operator=(const tracked &) = delete;
+    ~tracked() {
+        m_c->destroyed.fetch_add(1);
+        m_v = -1;
+    }
+    int value() const { return m_v; }
+
+private:
+    counters *m_c;
+    int m_v;
+};
+
+// Small deterministic generator for seeded random mixes.
+struct xorshift {
+    std::uint64_t s;
+    explicit xorshift(std::uint64_t seed) : s(seed * 0x9E3779B97F4A7C15ull + 1) {}
+    std::uint64_t next() {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        return s;
+    }
+    std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(next() % n); }
+};
+
+}  // namespace weft_test
