@@ -100,10 +100,16 @@ def main(argv):
             if catalog.program(layout, runtime, case)]
     shown = progress.Progress(plan)
     rows, failures = [], []
+    hung = set()  # (case, runtime) pairs that hung once: later rounds would only hang again
     for rnd, case, runtime in plan:
         shown.before(rnd, args.rounds, case, runtime)
-        outcome = measure.run(catalog.program(layout, runtime, case), catalog.thread_env(args.threads, runtime),
-                              layout.launcher)
+        if (case, runtime) in hung:
+            outcome = measure.Outcome(False, error="not run: it hung in an earlier round")
+        else:
+            outcome = measure.run(catalog.program(layout, runtime, case), catalog.thread_env(args.threads, runtime),
+                                  layout.launcher)
+        if outcome.timed_out:
+            hung.add((case, runtime))
         shown.after(case, runtime, outcome.wall_s)
         row = {"round": rnd, "problem": case.problem, "n": case.n, "runtime": runtime, "ok": outcome.ok,
                "rss_kib": outcome.rss_kib, "wall_s": round(outcome.wall_s, 4), "exit_code": outcome.exit_code,
@@ -120,7 +126,7 @@ def main(argv):
     cells = summary.summarize(rows)
     scale_sizes = sorted({c.n for c in cases if c.problem == "scale"})
     verdicts = targets.evaluate(cells, scale_sizes) if "weft" in runtimes else []
-    command = args.command or "bench/run.py " + shlex.join(argv)
+    command = (args.command or "bench/run.py " + shlex.join(argv)).strip()
     meta = {"command": command, "quick": args.quick, "rounds": args.rounds, "runtimes": runtimes,
             "threads": args.threads, "machine": meta_machine,
             "versions": machine.versions(layout.build_dir, REPO)}

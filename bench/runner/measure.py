@@ -10,12 +10,16 @@ import re
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 
-# A program that runs longer than this has hung (the slowest peer run seen, Go scale at 10M, takes ~7 s).
-CHILD_TIMEOUT_S = 300
+# A program that runs longer than this has hung: the slowest peer run seen, Go scale at 10M, takes ~7 s on an idle
+# 2-core machine and under 30 s on a busy one.
+CHILD_TIMEOUT_S = 120
+# A program that printed its RESULT line gets this long to exit (shutting a runtime down takes milliseconds).
+EXIT_GRACE_S = 10
+# How often the runner looks at a running child: rarely enough to cost the measured program nothing visible.
+POLL_S = 0.05
 
 
 @dataclass
@@ -28,6 +32,7 @@ class Outcome:
     wall_s: float = 0.0
     exit_code: int = 0
     error: str = ""
+    timed_out: bool = False
 
 
 def parse_result(stdout):
@@ -48,12 +53,31 @@ def parse_result(stdout):
 _LAUNCH_LINE = re.compile(r"^LAUNCH peak_rss_kib=(\d+)$", re.M)
 
 
-def _kill_group(pid, fired):
-    fired.set()
+def _kill_group(pid):
     try:
         os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def _wait(pid, out_fd, start):
+    """wait4 for pid, killing its process group when it hangs; returns (status, rusage, why it was killed or "")."""
+    result_seen = None
+    hang = ""
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            return status, usage, hang
+        now = time.monotonic()
+        if result_seen is None and b"RESULT " in os.pread(out_fd, 1 << 16, 0):
+            result_seen = now
+        if not hang and now - start > CHILD_TIMEOUT_S:
+            hang = f"killed after {CHILD_TIMEOUT_S} s"
+        elif not hang and result_seen is not None and now - result_seen > EXIT_GRACE_S:
+            hang = f"printed its RESULT but had not exited {EXIT_GRACE_S} s later: killed (hang at exit)"
+        if hang:
+            _kill_group(pid)
+        time.sleep(POLL_S)
 
 
 def _describe_exit(code, launched):
@@ -79,13 +103,7 @@ def run(argv, extra_env, launcher=None):
                                     start_new_session=True)
         except OSError as exc:
             return Outcome(False, error=f"cannot start {full[0]}: {exc}", exit_code=-1)
-        fired = threading.Event()
-        timer = threading.Timer(CHILD_TIMEOUT_S, _kill_group, (proc.pid, fired))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
+        status, usage, hang = _wait(proc.pid, out.fileno(), start)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - start
         out.seek(0)
@@ -97,11 +115,11 @@ def run(argv, extra_env, launcher=None):
     if launched:
         rss = int(launched.group(1))
         stderr = _LAUNCH_LINE.sub("", stderr)
-    outcome = Outcome(True, rss_kib=rss, wall_s=wall, exit_code=proc.returncode)
+    outcome = Outcome(True, rss_kib=rss, wall_s=wall, exit_code=proc.returncode, timed_out=bool(hang))
     fields = parse_result(stdout)
     if proc.returncode != 0:
         outcome.ok = False
-        reason = f"killed after {CHILD_TIMEOUT_S} s" if fired.is_set() else _describe_exit(proc.returncode, launcher)
+        reason = hang or _describe_exit(proc.returncode, launcher)
         detail = stderr.strip()[-500:] or stdout.strip()[-500:]
         outcome.error = f"{reason}: {detail}" if detail else reason
     elif fields is None:
