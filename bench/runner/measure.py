@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 CHILD_TIMEOUT_S = 120
 # A program that printed its RESULT line gets this long to exit (shutting a runtime down takes milliseconds).
 EXIT_GRACE_S = 10
+# How long a hung program gets between SIGTERM and SIGKILL.
+KILL_AFTER_TERM_S = 2
 # How often the runner looks at a running child: rarely enough to cost the measured program nothing visible.
 POLL_S = 0.05
 
@@ -53,9 +55,13 @@ def parse_result(stdout):
 _LAUNCH_LINE = re.compile(r"^LAUNCH peak_rss_kib=(\d+)$", re.M)
 
 
-def _kill_group(pid):
+def _stop(pid, since_s):
+    """SIGTERM first (bench_launch then kills and reaps the program); the whole group gets SIGKILL after a while."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        if since_s < KILL_AFTER_TERM_S:
+            os.kill(pid, signal.SIGTERM)
+        else:
+            os.killpg(pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
 
@@ -64,6 +70,7 @@ def _wait(pid, out_fd, start):
     """wait4 for pid, killing its process group when it hangs; returns (status, rusage, why it was killed or "")."""
     result_seen = None
     hang = ""
+    hang_at = 0.0
     while True:
         done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
@@ -76,7 +83,8 @@ def _wait(pid, out_fd, start):
         elif not hang and result_seen is not None and now - result_seen > EXIT_GRACE_S:
             hang = f"printed its RESULT but had not exited {EXIT_GRACE_S} s later: killed (hang at exit)"
         if hang:
-            _kill_group(pid)
+            hang_at = hang_at or now
+            _stop(pid, now - hang_at)
         time.sleep(POLL_S)
 
 
