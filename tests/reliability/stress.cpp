@@ -7,7 +7,7 @@ namespace {
 
 TEST(ReliabilityStress, RandomTreesRunEveryTaskOnceAndDestroyEveryResultOnce) {
     rel::mix_params p;
-    p.tasks = rel::env_u64("WEFT_STRESS_TASKS", rel::scaled(400000, 60000, 25000, 8000));
+    p.tasks = rel::env_u64("WEFT_STRESS_TASKS", rel::scaled(2000000, 150000, 60000, 20000));
     p.seed = rel::seed_from_env("reliability stress");
     p.workers = static_cast<unsigned>(rel::env_u64("WEFT_STRESS_WORKERS", 2));
     const rel::mix_report rep = rel::run_mix(p);
@@ -27,7 +27,7 @@ TEST(ReliabilityStress, RandomTreesRunEveryTaskOnceAndDestroyEveryResultOnce) {
 TEST(ReliabilityStress, OneWorkerAndFourWorkers) {
     for (unsigned workers : {1u, 4u}) {
         rel::mix_params p;
-        p.tasks = rel::env_u64("WEFT_STRESS_TASKS", rel::scaled(100000, 15000, 6000, 2000)) / 4;
+        p.tasks = rel::env_u64("WEFT_STRESS_TASKS", rel::scaled(1000000, 100000, 40000, 12000)) / 4;
         p.seed = rel::seed_from_env("reliability stress (workers varied)");
         p.workers = workers;
         const rel::mix_report rep = rel::run_mix(p);

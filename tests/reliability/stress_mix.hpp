@@ -60,6 +60,8 @@ public:
         return id < m_limit;
     }
     bool exhausted() const noexcept { return m_next.load(std::memory_order_relaxed) >= m_limit; }
+    // Roots into long-lived runtimes stop here, leaving the rest of the budget to the churn threads.
+    bool past_reserve() const noexcept { return m_next.load(std::memory_order_relaxed) >= m_limit - m_limit / 5; }
     std::uint64_t issued() const noexcept { return std::min(m_next.load(), m_limit); }
 
     void fail(const std::string &what) {
@@ -123,7 +125,7 @@ public:
     outcome body(std::uint64_t id, unsigned depth) {
         m_l.ran[id].fetch_add(1, std::memory_order_relaxed);
         rng r(m_p.seed ^ splitmix(id));
-        unsigned kids = depth < m_p.max_depth ? r.below(depth < 2 ? 6 : 4) : 0;
+        unsigned kids = depth < m_p.max_depth ? r.below(depth < 2 ? 5 : 3) : 0;
         if (weft::this_task_cancelled()) kids = 0;
         for (unsigned k = 0; k < kids; ++k) child(r, depth + 1);
         if (r.below(20) == 0) throw tracked_error(&m_l, id);
@@ -221,11 +223,11 @@ public:
     }
 
     // Roots from a thread outside `rt` (or into the default runtime when rt is null).
-    void root_loop(weft::runtime *rt, std::uint64_t seed, std::uint64_t max_roots = ~std::uint64_t{0}) {
+    void root_loop(weft::runtime *rt, std::uint64_t seed, bool churning, std::uint64_t max_roots = ~std::uint64_t{0}) {
         rng r(seed);
         std::vector<std::pair<weft::future<outcome>, std::uint64_t>> window;
         std::uint64_t id;
-        for (std::uint64_t n = 0; n < max_roots && m_l.take(id); ++n) {
+        for (std::uint64_t n = 0; n < max_roots && (churning || !m_l.past_reserve()) && m_l.take(id); ++n) {
             auto task = [this, id] { return body(id, 0); };
             const std::uint32_t how = r.below(8);
             if (how == 0) {
@@ -260,7 +262,7 @@ public:
         while (!m_l.exhausted()) {
             weft::runtime own(weft::options{1 + r.below(2), 0, 0});
             created.fetch_add(1, std::memory_order_relaxed);
-            root_loop(&own, r.next(), 1 + r.below(40));
+            root_loop(&own, r.next(), true, 1 + r.below(40));
             // Sometimes wait, sometimes let the destructor drain what is still queued.
             if (r.below(2)) own.wait_idle();
         }
@@ -313,12 +315,12 @@ inline mix_report run_mix(const mix_params &p) {
         weft::runtime rt(weft::options{p.workers, 0, 0});
         std::vector<std::thread> threads;
         for (unsigned i = 0; i < p.outside_threads; ++i)
-            threads.emplace_back([&, i] { m.root_loop(&rt, p.seed + 101 * (i + 1)); });
+            threads.emplace_back([&, i] { m.root_loop(&rt, p.seed + 101 * (i + 1), p.churn_threads == 0); });
         for (unsigned i = 0; i < p.default_threads; ++i)
-            threads.emplace_back([&, i] { m.root_loop(nullptr, p.seed + 211 * (i + 1)); });
+            threads.emplace_back([&, i] { m.root_loop(nullptr, p.seed + 211 * (i + 1), p.churn_threads == 0); });
         for (unsigned i = 0; i < p.churn_threads; ++i)
             threads.emplace_back([&, i] { m.churn_loop(p.seed + 307 * (i + 1), created); });
-        m.root_loop(&rt, p.seed);
+        m.root_loop(&rt, p.seed, p.churn_threads == 0);
         for (auto &t : threads) t.join();
         rt.wait_idle();
         weft_wait_all();
