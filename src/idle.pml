@@ -26,10 +26,15 @@
  *
  * Seeded bugs (each must make spin report an error):
  *   BUG_NO_RECHECK    the last searcher parks without rechecking the queues
+ *   BUG_LOAD_BEFORE_PUSH the spawner loads (searching, parked) before pushing its task, so
+ *                     neither it nor the last searcher's recheck need see the other
  *   BUG_STALE_TOKEN   the protocol exactly as first described: a last searcher that finds work
  *                     on its recheck but has already been taken out of the set by a notifier
  *                     goes searching without consuming the token the notifier sets, so a later
  *                     park returns at once while the worker is still in the set
+ *
+ * WAKE_CHECKS_SET: the other possible fix for BUG_STALE_TOKEN (combine the two macros): after
+ * park returns, the worker checks under the mutex that it has left the set, else parks again.
  */
 
 #ifndef NW
@@ -43,6 +48,14 @@
 #endif
 
 #define NOBODY 255
+
+/* Bookkeeping invariants.  NO_BOOKKEEPING_ASSERTS switches them off, to see what a broken
+ * variant does to the end-to-end property (no task left while every worker sleeps). */
+#ifdef NO_BOOKKEEPING_ASSERTS
+#define bk_assert(c) skip
+#else
+#define bk_assert(c) assert(c)
+#endif
 
 byte searching = 0;     /* workers looking for work */
 byte parked = 0;        /* workers in the parked set */
@@ -112,8 +125,8 @@ inline notify_one(id)
     :: w != NOBODY ->
        d_step {
            inset[w] = 0; nset--;
-           assert(parked > 0); parked--;
-           searching++; assert(searching <= NW)
+           bk_assert(parked > 0); parked--;
+           searching++; bk_assert(searching <= NW)
        }
     :: else -> skip
     fi;
@@ -130,11 +143,18 @@ proctype Spawner()
 
     do
     :: k < NTASKS ->
+#ifndef BUG_LOAD_BEFORE_PUSH
        inj++;                   /* SC push into the injector */
        if                       /* SC load of (searching, parked) as one word, after the push */
        :: (searching == 0 && parked > 0) -> notify_one(NW)
        :: else -> skip
        fi;
+#else
+       if                       /* the state load hoisted above the push: no Dekker pairing */
+       :: (searching == 0 && parked > 0) -> inj++; notify_one(NW)
+       :: else -> inj++
+       fi;
+#endif
        k++
     :: else -> break
     od
@@ -169,7 +189,7 @@ search:
     if
     :: found ->
        /* transition out of searching; the last searcher spreads parallelism */
-       d_step { found = 0; assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
+       d_step { found = 0; bk_assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
        if
        :: last ->
           last = 0;
@@ -188,11 +208,11 @@ park:
     lock(me);
     d_step {
         if
-        :: srch -> assert(searching > 0); searching--; last = (searching == 0); srch = 0
+        :: srch -> bk_assert(searching > 0); searching--; last = (searching == 0); srch = 0
         :: else -> last = 0
         fi;
         parked++; inset[me] = 1; nset++;
-        assert(parked == nset)
+        bk_assert(parked == nset)
     };
     unlock();
 #ifndef BUG_NO_RECHECK
@@ -238,11 +258,21 @@ park:
 
 end_sleep:
     atomic { token[me] -> token[me] = 0 };
+#ifdef WAKE_CHECKS_SET
+    /* Alternative fix: treat a wake-up as a hint.  Still in the set means nobody notified us
+     * (a stale token or a spurious futex return): go back to sleep. */
+    lock(me);
+    if
+    :: inset[me] -> unlock(); goto end_sleep
+    :: else -> unlock()
+    fi;
+#endif
     /* Woken: the notifier took us out of the set and counted us as searching. */
-    assert(!inset[me]);
+    bk_assert(!inset[me]);
     srch = 1;
     goto search;
 
+progress_run:   /* a task runs: a cycle that never passes here is a livelock */
 running:
     /* Running the task: it may spawn a child into our own queue, then the pusher's check. */
     if

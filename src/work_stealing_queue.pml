@@ -26,6 +26,9 @@
  *   BUG_OWNER_NO_CHECK  the owner's pop does not re-load head after its tail store
  *   BUG_PUSH_USES_REAL  push checks room against head.real instead of head.steal, so it may
  *                       overwrite a slot a thief is still copying
+ *   BUG_UNSIGNED_DIFF   the thief takes tail - real and the clip as unsigned differences: tail
+ *                       can be below real (an owner pop in progress, or a stale tail), and the
+ *                       wrapped difference makes the thief claim and copy a huge range
  */
 
 #ifndef C
@@ -178,6 +181,9 @@ proctype Thief()
           d_step {
               t = tail;
               n = t - r;        /* signed: tail may sit below real during an owner pop */
+#ifdef BUG_UNSIGNED_DIFF
+              n = n & 255;      /* as if the difference were taken unsigned (8-bit here) */
+#endif
               if
               :: n > 0 -> n = n - n / 2   /* the larger half */
               :: else -> n = 0
@@ -200,6 +206,9 @@ proctype Thief()
                     cnt = n
 #else
                     cnt = t - r;
+#ifdef BUG_UNSIGNED_DIFF
+                    cnt = cnt & 255;
+#endif
                     if
                     :: cnt < 0 -> cnt = 0
                     :: cnt > n -> cnt = n
