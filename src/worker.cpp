@@ -7,9 +7,10 @@
 // does it sleep, and then as a parked worker (so a spawn can wake it for other work) that is also
 // subscribed to the future (so completion wakes it). Helping nests tasks on the worker's stack;
 // workers get deep stacks for that (see k_default_stack_size).
-// A thread outside the runtime runs the awaited task inline if it is unclaimed (up to
-// k_max_outside_inline_depth nested tasks, to keep an ordinary thread's stack safe), otherwise
-// spins briefly and sleeps on the future; it never runs unrelated tasks, so its stack stays shallow.
+// A thread outside the runtime never runs tasks: it spins briefly and sleeps on the future. Letting
+// it run the awaited task inline was measured and rejected: in fork-join code the outside thread then
+// runs a whole subtree whose spawns all go through the injector, and with main plus two workers on
+// two cores it takes a core the workers need (fib(30): 49 ms with inline runs, 23 ms without).
 // Known limit: a task that awaits a future whose task is suspended lower on the same worker's stack
 // (not a descendant: fork-join code never does this) waits until that worker unwinds.
 //
@@ -36,7 +37,6 @@ constexpr std::uint32_t k_injector_batch = 64;
 constexpr int k_search_rounds = 3;
 // Pause iterations an outside waiter spins before it sleeps (about a microsecond).
 constexpr int k_outside_spin = 64;
-constexpr std::uint32_t k_max_outside_inline_depth = 0;
 
 bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memory_order_acquire) & k_done; }
 
@@ -233,12 +233,6 @@ void scheduler::worker_main(worker &w) {
 namespace {
 bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    task_cell *const cell = target.claimable;
-    if (cell && t_context.depth < k_max_outside_inline_depth &&
-        !(cell->state.load(std::memory_order_relaxed) & k_claimed) && try_claim(cell)) {
-        worker_ops::run_claimed_inline(cell);
-        return true;
-    }
     for (int i = 0; i < k_outside_spin; ++i) {
         if (target.done(target.object)) return true;
         cpu_relax();
