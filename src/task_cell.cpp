@@ -70,7 +70,10 @@ void destroy_and_free(task_cell *cell, std::uint32_t s) noexcept {
 }
 }  // namespace
 
+// The cell's state is a plain std::atomic (its layout is in a public header), so the chaos build
+// perturbs it here, at each protocol step, instead of through detail::atomic.
 bool try_claim(task_cell *cell) noexcept {
+    chaos_point();
     // acq_rel: the claimer sees the closure the spawner wrote (the queue already ordered it for
     // the popping worker; an awaiting thread needs this acquire).
     return !(cell->state.fetch_or(k_claimed, std::memory_order_acq_rel) & k_claimed);
@@ -101,6 +104,7 @@ void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_
 }
 
 void complete(task_cell *cell, std::uint32_t extra_bits, std::uint32_t drop) noexcept {
+    chaos_point();
     std::uint32_t s = cell->state.load(std::memory_order_relaxed);
     while (!(s & k_waiter)) {
         // Release pairs with the acquire loads of waiters and of the last releaser.
@@ -116,12 +120,14 @@ void complete(task_cell *cell, std::uint32_t extra_bits, std::uint32_t drop) noe
 }
 
 void release(task_cell *cell, std::uint32_t extra_bits) noexcept {
+    chaos_point();
     // acq_rel: the last releaser must see the result and the closure's effects before freeing.
     const std::uint32_t before = cell->state.fetch_add(extra_bits - k_ref, std::memory_order_acq_rel);
     if ((before >> k_ref_shift) == 1) destroy_and_free(cell, before | extra_bits);
 }
 
 bool subscribe_cell(task_cell *cell, wait_record *record) noexcept {
+    chaos_point();
     return parking_lot::subscribe(
         cell, record, [cell] { cell->state.fetch_or(k_waiter, std::memory_order_acq_rel); },
         [cell] { return (cell->state.load(std::memory_order_acquire) & k_done) != 0; });
