@@ -51,7 +51,6 @@ static void *wait_for_gate(void *arg) {
     while (!atomic_load(&g->open)) sched_yield();
     return as_ptr(77);
 }
-static void wait_for_gate_detached(void *arg) { (void)wait_for_gate(arg); }
 
 static void *until_cancelled(void *arg) {
     atomic_store((atomic_int *)arg, 1);
@@ -205,10 +204,14 @@ static void test_then(void) {
     CHECK(s.spawned == s.executed);
 }
 
-/* then's mapped task must not run before its input has finished, even when it is awaited at
- * once. One worker, kept busy, so the input is still queued when the awaiter arrives. */
+/* then's mapped task must not run before its input has finished, even when a worker awaits it
+ * while the input is still queued. One worker: the awaiting task occupies it, so the input waits
+ * in the injector while the awaiter looks for something to run. */
 static atomic_int g_source_done;
 static atomic_int g_map_saw_source_done;
+static atomic_int g_awaiter_started;
+static atomic_int g_then_ready;
+static weft_future *_Atomic g_then_future;
 static void *source_fn(void *arg) {
     atomic_store(&g_source_done, 1);
     return arg;
@@ -217,20 +220,27 @@ static void *checking_map(void *arg) {
     atomic_store(&g_map_saw_source_done, atomic_load(&g_source_done));
     return add_one(arg);
 }
+static void *awaiting_task(void *arg) {
+    (void)arg;
+    atomic_store(&g_awaiter_started, 1);
+    while (!atomic_load(&g_then_ready)) sched_yield();
+    return weft_await(atomic_load(&g_then_future));
+}
 static void test_then_waits_for_its_input(void) {
     weft_shutdown();
     CHECK(weft_init(1) == 0);
     atomic_store(&g_source_done, 0);
     atomic_store(&g_map_saw_source_done, -1);
-    struct gate g;
-    atomic_init(&g.started, 0);
-    atomic_init(&g.open, 0);
-    CHECK(weft_spawn_detached(wait_for_gate_detached, &g) == 0);
-    while (!atomic_load(&g.started)) sched_yield();
+    atomic_store(&g_awaiter_started, 0);
+    atomic_store(&g_then_ready, 0);
+    weft_future *awaiter = weft_spawn(awaiting_task, NULL);
+    CHECK(awaiter != NULL);
+    while (!atomic_load(&g_awaiter_started)) sched_yield();
     weft_future *t = weft_future_then(weft_spawn(source_fn, as_ptr(41)), checking_map);
     CHECK(t != NULL);
-    atomic_store(&g.open, 1);
-    void *r = weft_await(t);
+    atomic_store(&g_then_future, t);
+    atomic_store(&g_then_ready, 1);
+    void *r = weft_await(awaiter);
     CHECK(as_int(r) == 42);
     CHECK(atomic_load(&g_map_saw_source_done) == 1);
     if (as_int(r) != 42 || atomic_load(&g_map_saw_source_done) != 1)

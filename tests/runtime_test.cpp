@@ -605,17 +605,33 @@ TEST_P(Runtime, WhenAllWaitsForEveryInput) {
 }
 
 TEST_P(Runtime, WhenAnyResolvesToTheFirstReady) {
+    // Input 5 finishes first; the others wait on a latch (occupying workers) until when_any resolved.
     std::latch release(1);
-    std::vector<weft::future<int>> fs;
+    std::vector<weft::future<int>> fs(8);
+    fs[5] = rt->spawn([] { return 5; });
+    fs[5].wait();
     for (int i = 0; i < 8; ++i)
-        fs.push_back(rt->spawn([&release, i] {
-            if (i != 5) release.wait();
-            return i;
-        }));
+        if (i != 5)
+            fs[static_cast<std::size_t>(i)] = rt->spawn([&release, i] {
+                release.wait();
+                return i;
+            });
     auto any = weft::when_any(fs);
     EXPECT_EQ(any.get(), 5u);
     release.count_down();
     for (int i = 0; i < 8; ++i) EXPECT_EQ(fs[static_cast<std::size_t>(i)].get(), i);
+
+    // Nothing ready yet when it is created: resolves when the first input does.
+    std::latch second(1);
+    std::vector<weft::future<int>> gs;
+    gs.push_back(rt->spawn([&second] {
+        second.wait();
+        return 0;
+    }));
+    auto any2 = weft::when_any(gs);
+    EXPECT_FALSE(any2.ready());
+    second.count_down();
+    EXPECT_EQ(any2.get(), 0u);
 }
 
 TEST_P(Runtime, CombinatorsInsideTasksAndWithExceptions) {

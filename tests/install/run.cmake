@@ -26,6 +26,11 @@ run(pkg-config --cflags --libs --static weft)
 string(STRIP "${last_output}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 message(STATUS "pkg-config --cflags --libs --static weft: ${flags}")
+if(NOT flags MATCHES "-I${prefix}/include")
+  message(FATAL_ERROR "weft.pc installed into ${prefix} points elsewhere (${flags}): "
+    "it records the configure-time CMAKE_INSTALL_PREFIX, so `cmake --install --prefix` yields a broken .pc "
+    "(cmake/weft.pc.in: prefix=@CMAKE_INSTALL_PREFIX@; a relocatable one uses \${pcfiledir})")
+endif()
 
 # The C program: compiled and linked by the C compiler with nothing but pkg-config's flags.
 run(${CC} -std=c11 -Wall -pedantic ${WEFT_TEST_DIR}/consumer.c -o ${WORK_DIR}/consumer_c ${flags})

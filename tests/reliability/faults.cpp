@@ -1,1 +1,348 @@
-// placeholder
+// Fault injection: failed task allocations, failed thread creation, throwing result destructors, memory exhaustion.
+#include "cell_pool.hpp"
+#include "child_process.hpp"
+#include "common.hpp"
+
+#include <weft/weft.h>
+#include <weft/weft.hpp>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <sys/resource.h>
+#include <system_error>
+#include <vector>
+
+namespace {
+
+// Counts live closures: a spawn that fails must not leak the closure it was given.
+struct probe {
+    std::atomic<int> *live;
+    explicit probe(std::atomic<int> *l) : live(l) { live->fetch_add(1); }
+    probe(const probe &o) : live(o.live) { live->fetch_add(1); }
+    probe(probe &&o) noexcept : live(o.live) { live->fetch_add(1); }
+    ~probe() { live->fetch_sub(1); }
+};
+
+// A fixed task tree in which every task allocation is a spawn whose failure is caught and counted.
+struct fault_tree {
+    std::atomic<int> failures{0};     // allocations that threw (or returned ENOMEM)
+    std::atomic<int> spawned_ok{0};   // tasks whose spawn succeeded
+    std::atomic<int> ran{0};          // task bodies run
+    std::atomic<int> live_closures{0};
+    std::atomic<int> wrong_errno{0};
+
+    static void *c_leaf(void *arg) {
+        static_cast<fault_tree *>(arg)->ran.fetch_add(1);
+        return arg;
+    }
+
+    void node(int depth) {
+        ran.fetch_add(1);
+        if (depth == 0) return;
+        try {  // awaited child
+            auto f = weft::spawn([this, p = probe(&live_closures), depth] {
+                node(depth - 1);
+                return depth;
+            });
+            spawned_ok.fetch_add(1);
+            if (f.get() != depth) wrong_errno.fetch_add(1000);
+        } catch (const std::bad_alloc &) {
+            failures.fetch_add(1);
+        }
+        try {  // detached child
+            weft::spawn_detached([this, p = probe(&live_closures), depth] { node(depth - 1); });
+            spawned_ok.fetch_add(1);
+        } catch (const std::bad_alloc &) {
+            failures.fetch_add(1);
+        }
+        {  // two children in a group
+            weft::task_group g;
+            for (int i = 0; i < 2; ++i) {
+                try {
+                    g.spawn([this, p = probe(&live_closures), depth] { node(depth - 1); });
+                    spawned_ok.fetch_add(1);
+                } catch (const std::bad_alloc &) {
+                    failures.fetch_add(1);
+                }
+            }
+            g.wait();
+        }
+        // A C leaf.
+        if (weft_future *f = weft_spawn(&c_leaf, this)) {
+            spawned_ok.fetch_add(1);
+            weft_await(f);
+        } else {
+            failures.fetch_add(1);
+            if (errno != ENOMEM) wrong_errno.fetch_add(1);
+        }
+        // A leaf behind when_all (the combinator allocates its own cell).
+        try {
+            std::vector<weft::future<int>> v;
+            v.push_back(weft::spawn([this, p = probe(&live_closures)] {
+                ran.fetch_add(1);
+                return 7;
+            }));
+            spawned_ok.fetch_add(1);
+            try {
+                weft::when_all(v).get();
+            } catch (const std::bad_alloc &) {
+                failures.fetch_add(1);
+            }
+            if (v[0].get() != 7) wrong_errno.fetch_add(1000);
+        } catch (const std::bad_alloc &) {
+            failures.fetch_add(1);
+        }
+    }
+};
+
+// Runs the tree with the nth allocation (counted from inside the root task) failing.
+struct sweep_result {
+    int failures, spawned_ok, ran, live_closures, wrong;
+    bool later_spawn_works;
+    std::uint64_t spawned, executed;
+};
+sweep_result run_tree(std::int64_t n, int depth) {
+    fault_tree t;
+    sweep_result r{};
+    {
+        weft::runtime rt(weft::options{2, 0, 0});
+        auto root = rt.spawn([&t, n, depth] {
+            weft::detail::fail_nth_allocation(n);
+            t.node(depth);
+        });
+        root.get();
+        rt.wait_idle();
+        weft::detail::fail_nth_allocation(0);
+        r.later_spawn_works = rt.spawn([] { return 42; }).get() == 42;
+        rt.wait_idle();
+        const weft::stats s = rt.stats();
+        r.spawned = s.spawned;
+        r.executed = s.executed;
+    }
+    r.failures = t.failures.load();
+    r.spawned_ok = t.spawned_ok.load();
+    r.ran = t.ran.load();
+    r.live_closures = t.live_closures.load();
+    r.wrong = t.wrong_errno.load();
+    return r;
+}
+
+TEST(ReliabilityFaults, EveryAllocationOfATaskTreeFailsOnceAndTheRuntimeRecovers) {
+    const int depth = rel::k_chaos || rel::k_tsan ? 2 : 3;
+    const sweep_result clean = run_tree(0, depth);
+    ASSERT_EQ(clean.failures, 0);
+    ASSERT_EQ(clean.ran, clean.spawned_ok + 1);
+    // Allocations in the clean run: every successful spawn plus one when_all cell per internal node.
+    const int allocations = clean.spawned_ok + (clean.spawned_ok - 1) / 6;
+    int injected = 0;
+    for (int n = 1; n <= allocations + 2; ++n) {
+        const sweep_result r = run_tree(n, depth);
+        SCOPED_TRACE("failing allocation " + std::to_string(n) + " of " + std::to_string(allocations));
+        EXPECT_EQ(r.failures, n <= allocations ? 1 : 0);
+        EXPECT_EQ(r.wrong, 0) << "a C spawn failed with errno other than ENOMEM, or a value was wrong";
+        EXPECT_EQ(r.ran, r.spawned_ok + 1) << "a spawned task did not run exactly once";
+        EXPECT_EQ(r.live_closures, 0) << "a closure leaked or was destroyed twice";
+        EXPECT_TRUE(r.later_spawn_works);
+        EXPECT_EQ(r.spawned, r.executed);
+        injected += r.failures;
+    }
+    rel::figure("allocation_faults_injected_and_survived", injected, "faults");
+}
+
+TEST(ReliabilityFaults, CSpawnReportsEnomemAndLaterSpawnsWork) {
+    ASSERT_EQ(weft_init(2) == 0 || weft_init(2) == EBUSY, true);
+    auto id = [](void *p) -> void * { return p; };
+    int x = 0;
+    weft::detail::fail_nth_allocation(1);
+    errno = 0;
+    EXPECT_EQ(weft_spawn(id, &x), nullptr);
+    EXPECT_EQ(errno, ENOMEM);
+    weft::detail::fail_nth_allocation(1);
+    EXPECT_EQ(weft_spawn_detached([](void *) {}, &x), ENOMEM);
+    weft_future *f = weft_spawn(id, &x);
+    ASSERT_NE(f, nullptr);
+    weft::detail::fail_nth_allocation(1);
+    errno = 0;
+    EXPECT_EQ(weft_future_then(f, id), nullptr);  // consumes f even when it fails
+    EXPECT_EQ(errno, ENOMEM);
+    weft::detail::fail_nth_allocation(1);
+    weft_future *g = weft_spawn(id, &x);  // fails
+    EXPECT_EQ(g, nullptr);
+    g = weft_spawn(id, &x);
+    ASSERT_NE(g, nullptr);
+    EXPECT_EQ(weft_await(g), &x);
+    weft_wait_all();
+    const weft_stats_t s = weft_stats();
+    EXPECT_EQ(s.spawned, s.executed);
+}
+
+// pthread_create cannot reserve a 64 TiB stack: the constructor must throw std::system_error.
+TEST(ReliabilityFaults, ThreadCreationFailureThrowsSystemError) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        try {
+            weft::runtime rt(weft::options{4, std::size_t{1} << 46, 0});
+            ADD_FAILURE() << "a runtime with 64 TiB stacks started";
+        } catch (const std::system_error &e) {
+            EXPECT_NE(e.code().value(), 0);
+            std::fprintf(stderr, "thread creation failure reported as: %s\n", e.what());
+        }
+    }
+    weft::runtime rt(weft::options{2, 0, 0});
+    EXPECT_EQ(rt.spawn([] { return 5; }).get(), 5);
+}
+
+long vm_size_kib() {
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    while (std::getline(status, line))
+        if (line.rfind("VmSize:", 0) == 0) return std::strtol(line.c_str() + 7, nullptr, 10);
+    return -1;
+}
+
+void limit_address_space(long extra_mib) {
+    const rlim_t limit = static_cast<rlim_t>(vm_size_kib() + extra_mib * 1024) * 1024;
+    rlimit rl{limit, limit};
+    ASSERT_EQ(setrlimit(RLIMIT_AS, &rl), 0) << std::strerror(errno);
+}
+
+// Child: with 200 MiB of address space left, 8 workers with 64 MiB stacks cannot all start.
+TEST(ReliabilityFaultsChild, AddressSpaceLimitStopsWorkerStart) {
+    if (!rel::is_child("threads")) GTEST_SKIP() << "runs as a child of ThreadStartUnderAddressSpaceLimit";
+    limit_address_space(200);
+    int failed = 0;
+    for (int i = 0; i < 5; ++i) {
+        try {
+            weft::runtime rt(weft::options{8, 0, 0});
+        } catch (const std::system_error &e) {
+            ++failed;
+            std::printf("child: runtime(8 workers) threw system_error: %s\n", e.what());
+        }
+    }
+    EXPECT_EQ(failed, 5);
+    const int c = weft_init(8);
+    std::printf("child: weft_init(8) returned %d (%s)\n", c, std::strerror(c));
+    EXPECT_NE(c, 0);
+    weft::runtime small(weft::options{2, std::size_t{1} << 20, 0});  // 1 MiB stacks fit
+    EXPECT_EQ(small.spawn([] { return 3; }).get(), 3);
+}
+
+TEST(ReliabilityFaults, ThreadStartUnderAddressSpaceLimit) {
+    if (rel::k_sanitized) GTEST_SKIP() << "sanitizers reserve terabytes of shadow memory; RLIMIT_AS cannot apply";
+    const rel::child_result r = rel::run_child_test("ReliabilityFaultsChild.AddressSpaceLimitStopsWorkerStart", "threads");
+    std::fprintf(stderr, "%s", r.output.c_str());
+    EXPECT_EQ(r.signal, 0) << "child crashed";
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output.find("threw system_error"), std::string::npos);
+}
+
+// Child: 10M outstanding tasks cannot fit in 384 MiB; spawn until bad_alloc, then recover.
+TEST(ReliabilityFaultsChild, OutstandingTasksExhaustMemory) {
+    if (!rel::is_child("oom")) GTEST_SKIP() << "runs as a child of MemoryExhaustionIsAClearFailure";
+    constexpr std::size_t k_want = 10'000'000;
+    ASSERT_EQ(weft_init(2), 0);
+    weft::runtime rt(weft::options{2, 0, 0});
+    std::vector<weft::future<int>> outstanding;
+    outstanding.reserve(k_want);
+    limit_address_space(384);
+    std::size_t spawned = 0;
+    bool exhausted = false;
+    try {
+        for (; spawned < k_want; ++spawned) outstanding.push_back(rt.spawn([] { return 1; }));
+    } catch (const std::bad_alloc &) {
+        exhausted = true;
+    }
+    std::printf("child: %zu tasks outstanding when spawn threw bad_alloc: %s\n", spawned, exhausted ? "yes" : "no");
+    EXPECT_TRUE(exhausted);
+    // The C ABI reports the same exhaustion as NULL/ENOMEM.
+    errno = 0;
+    weft_future *cf = weft_spawn([](void *p) { return p; }, nullptr);
+    std::printf("child: weft_spawn at exhaustion: %s, errno %d\n", cf ? "succeeded" : "NULL", errno);
+    if (cf) weft_future_release(cf);
+    else EXPECT_EQ(errno, ENOMEM);
+    // Nothing corrupted: every spawned task ran and has its value.
+    std::size_t sum = 0;
+    for (std::size_t i = 0; i < outstanding.size(); i += 997) sum += outstanding[i].get();
+    EXPECT_EQ(sum, (outstanding.size() + 996) / 997);
+    outstanding.clear();
+    outstanding.shrink_to_fit();
+    for (int i = 0; i < 100000; ++i) outstanding.push_back(rt.spawn([i] { return i; }));
+    for (int i = 0; i < 100000; i += 1000) EXPECT_EQ(outstanding[i].get(), i);
+    outstanding.clear();
+    rt.wait_idle();
+    const weft::stats s = rt.stats();
+    EXPECT_EQ(s.spawned, s.executed);
+    std::printf("child: recovered, %llu tasks spawned and executed in all\n", static_cast<unsigned long long>(s.executed));
+}
+
+TEST(ReliabilityFaults, MemoryExhaustionIsAClearFailure) {
+    if (rel::k_sanitized) GTEST_SKIP() << "sanitizers reserve terabytes of shadow memory; RLIMIT_AS cannot apply";
+    if (rel::k_chaos) GTEST_SKIP() << "millions of chaos points take minutes";
+    const rel::child_result r = rel::run_child_test("ReliabilityFaultsChild.OutstandingTasksExhaustMemory", "oom");
+    std::fprintf(stderr, "%s", r.output.c_str());
+    EXPECT_EQ(r.signal, 0) << "child crashed";
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_NE(r.output.find("threw bad_alloc: yes"), std::string::npos);
+}
+
+// A result whose destructor throws (noexcept(false)): weft reports it, the process goes on.
+struct bomb_error : std::runtime_error {
+    bomb_error() : std::runtime_error("result destructor threw") {}
+};
+struct bomb {
+    bool armed;
+    explicit bomb(bool a) : armed(a) {}
+    bomb(bomb &&o) noexcept : armed(std::exchange(o.armed, false)) {}
+    ~bomb() noexcept(false) {
+        if (armed) throw bomb_error();
+    }
+};
+
+TEST(ReliabilityFaults, ThrowingResultDestructorIsReportedNotFatal) {
+    static std::atomic<int> reported{0}, other{0};
+    weft::set_exception_handler([](std::exception_ptr e) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const bomb_error &) {
+            reported.fetch_add(1);
+        } catch (...) {
+            other.fetch_add(1);
+        }
+    });
+    constexpr int k_each = 200;
+    int expected = 0;
+    {
+        weft::runtime rt(weft::options{2, 0, 0});
+        for (int i = 0; i < k_each; ++i) {
+            auto dropped_early = rt.spawn([] { return bomb(true); });  // dropped before or after it ran
+        }
+        expected += k_each;
+        for (int i = 0; i < k_each; ++i) {
+            auto f = rt.spawn([] { return bomb(true); });
+            f.wait();  // dropped after it is ready: destroyed on this thread
+        }
+        expected += k_each;
+        for (int i = 0; i < k_each; ++i) rt.spawn_detached([] { return bomb(true); });  // discarded in the task
+        expected += k_each;
+        for (int i = 0; i < k_each; ++i) {
+            auto f = rt.spawn([] { return bomb(true); });
+            bomb b = f.get();  // moved out: the cell's copy is disarmed
+            b.armed = false;
+        }
+        rt.wait_idle();
+        EXPECT_EQ(rt.spawn([] { return 9; }).get(), 9);
+        rt.wait_idle();
+        const weft::stats s = rt.stats();
+        EXPECT_EQ(s.spawned, s.executed);
+    }
+    weft::set_exception_handler(nullptr);
+    EXPECT_EQ(reported.load(), expected);
+    EXPECT_EQ(other.load(), 0);
+    rel::figure("throwing_result_destructors_survived", reported.load(), "faults");
+}
+
+}  // namespace
