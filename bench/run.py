@@ -127,7 +127,7 @@ def main(argv):
     scale_sizes = sorted({c.n for c in cases if c.problem == "scale"})
     verdicts = targets.evaluate(cells, scale_sizes) if "weft" in runtimes else []
     command = (args.command or "bench/run.py " + shlex.join(argv)).strip()
-    meta = {"command": command, "quick": args.quick, "rounds": args.rounds, "runtimes": runtimes,
+    meta = {"command": command, "config": config, "quick": args.quick, "rounds": args.rounds, "runtimes": runtimes,
             "threads": args.threads, "machine": meta_machine,
             "versions": machine.versions(layout.build_dir, REPO)}
     results.write(args.results_dir, rows, cells, meta)

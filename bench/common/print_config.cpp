@@ -13,8 +13,9 @@ int main() {
     std::printf("  \"fib\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 "},\n", bench::k_fib.n, bench::k_fib.answer);
     std::printf("  \"skynet\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"fanout\": %" PRIu64 "},\n",
                 bench::k_skynet.n, bench::k_skynet.answer, bench::k_skynet_fanout);
-    std::printf("  \"wake\": {\"samples\": %" PRIu64 ", \"samples_quick\": %" PRIu64 ", \"gap_us\": %" PRIu64 "},\n",
-                bench::k_wake_samples, bench::k_wake_samples_quick, bench::k_wake_gap_us);
+    std::printf("  \"wake\": {\"samples\": %" PRIu64 ", \"samples_quick\": %" PRIu64 ", \"gap_us\": %" PRIu64
+                ", \"poll_us\": %" PRIu64 "},\n",
+                bench::k_wake_samples, bench::k_wake_samples_quick, bench::k_wake_gap_us, bench::k_wake_poll_us);
     std::printf("  \"idle\": {\"burst\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"sleep_ms\": %" PRIu64 "},\n",
                 bench::k_idle_burst, bench::sum_of_squares_below(bench::k_idle_burst), bench::k_idle_sleep_ms);
     std::printf("  \"threads\": %u\n}\n", bench::k_threads);

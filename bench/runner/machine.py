@@ -106,7 +106,8 @@ def versions(build_dir, repo_dir):
     cache = _cmake_cache(build_dir)
     cxx = cache.get("CMAKE_CXX_COMPILER", "c++")
     commit = _run(["git", "rev-parse", "--short", "HEAD"], cwd=repo_dir)
-    dirty = _run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo_dir)
+    # Only weft's own sources count as "uncommitted changes" of what was measured.
+    dirty = _run(["git", "status", "--porcelain", "--", "src", "include", "CMakeLists.txt"], cwd=repo_dir)
     return {
         "weft": f"git {commit}{' (with uncommitted changes)' if dirty else ''}" if commit else None,
         "c++ compiler": _run([cxx, "--version"]),

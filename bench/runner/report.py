@@ -87,6 +87,7 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
     lines += ["## Versions", "", _table(["component", "version"],
                                         [[k, v or "not found"] for k, v in meta["versions"].items()]), ""]
     env = " ".join(f"{k}={v}" for k, v in thread_env(meta["threads"], "weft").items())
+    wake = meta["config"]["wake"]
     lines += [
         "## How it was measured", "",
         f"- Command: `{meta['command']}`.",
@@ -100,12 +101,14 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
         "forked child would inherit.",
         "- `peer / weft` is the peer's median over weft's: above 1 means weft is that many times faster (or, for "
         "wake and idle, lower).",
-        "- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
-        "task) after an idle gap; for weft, the `started on a worker` column says how often a worker rather than the "
-        "spawner waiting in `get()` started it. Go's `go` statement is received by the spawner's own P; tokio spawns from the "
-        "`block_on` thread to its workers; oneTBB uses `task_arena::enqueue`; OpenMP's creator polls until the "
-        "other team thread has started the task.",
-        "- idle: user+system CPU time of the whole process over a 2 s sleep after a burst of tasks.",
+        f"- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
+        f"task) after an idle gap of {wake['gap_us']} µs; for weft, the `started on a worker` column says how "
+        "often a worker rather than the spawner waiting in `get()` started it. Go's `go` statement is received by "
+        "the spawner's own P; tokio spawns from the `block_on` thread to its workers; oneTBB uses `task_arena::enqueue`; OpenMP's creator sleeps in "
+        f"{wake['poll_us']} µs steps until the other team thread has started the task (`taskwait` would run it "
+        "on the creator).",
+        f"- idle: user+system CPU time of the whole process over a {meta['config']['idle']['sleep_ms'] / 1000:g} s "
+        "sleep after a burst of tasks.",
         "", "Program command lines (relative to the repository):", "",
         _table(["runtime", "example"], [[r, f"`{cmd}`"] for r, cmd in examples]), "",
     ]
