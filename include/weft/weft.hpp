@@ -240,10 +240,15 @@ public:
         begin_task();
         try {
             detail::spawn_detached_on(m_sched, [this, fn = std::forward<F>(f)]() mutable {
-                try {
-                    fn();
-                } catch (...) {
-                    record_exception(std::current_exception());
+                {
+                    // The callable dies before end_task(): once wait() returns, nothing the
+                    // group's tasks captured is still alive.
+                    std::decay_t<F> local(std::move(fn));
+                    try {
+                        local();
+                    } catch (...) {
+                        record_exception(std::current_exception());
+                    }
                 }
                 end_task();
             });
