@@ -209,8 +209,10 @@ weft_future *weft_future_then(weft_future *f, weft_task_fn map) {
     }
     task_cell *source = cell_of(f);
     try {
-        task_cell *mapped = weft::detail::typed_cell<c_then_task, void *>::make(c_then_task{map, source},
-                                                                              source->runtime_id, 2, 0);
+        // Built claimed, so that nobody awaiting it can run it inline before its input is done;
+        // submit_when_ready clears the claim as it submits it.
+        task_cell *mapped = weft::detail::typed_cell<c_then_task, void *>::make(
+            c_then_task{map, source}, source->runtime_id, 2, weft::detail::k_claimed);
         weft::detail::submit_when_ready(source, mapped);
         return handle_of(mapped);
     } catch (...) {

@@ -95,6 +95,8 @@ void on_source_ready(wait_record *r) noexcept {
     task_cell *mapped = st->mapped;
     delete st;
     scheduler *sched = scheduler::from_id(mapped->runtime_id);
+    // The input is done: from now on the mapped task may be claimed, by a worker or an awaiter.
+    mapped->state.fetch_and(~k_claimed, std::memory_order_release);
     sched->submit_internal(mapped);
 }
 

@@ -221,34 +221,43 @@ bool scheduler::quiescent(std::uint64_t running_here) const noexcept {
     return spawned - executed <= running_here;
 }
 
+// Protocol "Idle waiters": a thread in wait_idle counts itself in m_idle_waiters (seq_cst) before
+// it first checks quiescence, and sleeps subscribed to the parking-lot key &m_idle_waiters. A
+// worker about to park issues a seq_cst fence after its counter stores and, seeing a waiter,
+// fires that key: the last worker to go idle after the last task wakes every waiter. A waiter on a
+// worker thread helps (runs tasks) instead of sleeping, so wait_idle inside a task cannot deadlock
+// a runtime whose only worker is the caller. The 2 ms deadline covers a task completed by a thread
+// outside the runtime (a `then` continuation), which parks no worker.
+namespace {
+struct idle_wait {
+    const scheduler *sched;
+    std::uint64_t running_here;
+};
+}  // namespace
+
 void scheduler::wait_idle() {
-    // Tasks of this runtime nested on the calling thread's stack cannot finish while it waits.
     const thread_context &ctx = t_context;
-    const std::uint64_t running_here = (ctx.sched == this) ? ctx.depth : 0;
-    parker *self_parker = ctx.self ? &ctx.self->park : nullptr;
-    thread_local parker t_waiter_parker;
-    if (!self_parker) self_parker = &t_waiter_parker;
-    while (!quiescent(running_here)) {
-        {
-            std::lock_guard lock(m_idle_waiters_mutex);
-            m_idle_waiter_parkers.push_back(self_parker);
-        }
-        m_idle_waiters.fetch_add(1, std::memory_order_seq_cst);
-        if (!quiescent(running_here)) {
-            // Workers wake idle waiters before they park; the timeout covers a task finished by a
-            // thread outside the runtime, which wakes nobody.
-            self_parker->park(now_ns() + 2'000'000);
-        }
-        m_idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
-        std::lock_guard lock(m_idle_waiters_mutex);
-        auto it = std::find(m_idle_waiter_parkers.begin(), m_idle_waiter_parkers.end(), self_parker);
-        if (it != m_idle_waiter_parkers.end()) m_idle_waiter_parkers.erase(it);
-    }
+    // Tasks of this runtime nested on the calling thread's stack cannot finish while it waits.
+    const idle_wait me{this, (ctx.sched == this) ? ctx.depth : 0};
+    const wait_target target{
+        [](const void *o) noexcept {
+            auto *w = static_cast<const idle_wait *>(o);
+            return w->sched->quiescent(w->running_here);
+        },
+        [](const void *o, wait_record *r) noexcept {
+            auto *w = static_cast<const idle_wait *>(o);
+            return parking_lot::subscribe(&w->sched->m_idle_waiters, r, [] {},
+                                          [w] { return w->sched->quiescent(w->running_here); });
+        },
+        nullptr, &me};
+    m_idle_waiters.fetch_add(1, std::memory_order_seq_cst);
+    while (!quiescent(me.running_here)) wait_until(target, now_ns() + 2'000'000);
+    m_idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
 }
 
 void scheduler::notify_idle_waiters() noexcept {
-    std::lock_guard lock(m_idle_waiters_mutex);
-    for (parker *p : m_idle_waiter_parkers) p->unpark();
+    fence(std::memory_order_seq_cst);  // pairs with the waiter's seq_cst increment
+    if (m_idle_waiters.load(std::memory_order_seq_cst) > 0) parking_lot::fire_all(&m_idle_waiters);
 }
 
 void scheduler::collect_stats(std::uint64_t out[5]) const noexcept {

@@ -116,10 +116,9 @@ private:
     // Spawns and completions made by threads that are not this runtime's workers.
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_spawned{0};
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_executed{0};
-    // Threads in wait_idle; read by workers before they park.
-    alignas(k_cache_line) atomic<std::uint32_t> m_idle_waiters{0};
-    std::mutex m_idle_waiters_mutex;
-    std::vector<parker *> m_idle_waiter_parkers;  // guarded by m_idle_waiters_mutex
+    // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
+    // Its address is also the parking-lot key they sleep on.
+    alignas(k_cache_line) mutable atomic<std::uint32_t> m_idle_waiters{0};
     std::uint64_t m_retired_counters[5] = {};     // stats of workers from earlier starts
 };
 

@@ -145,7 +145,7 @@ struct worker_ops {
         wait_record record;
         record.thread = &w.park;
         if (awaited && !awaited->subscribe(awaited->object, &record)) return true;
-        if (s.m_idle_waiters.load(std::memory_order_seq_cst) > 0) s.notify_idle_waiters();
+        s.notify_idle_waiters();
         const bool last = s.m_idle->transition_to_parked(w.index, w.searching);
         w.searching = false;
         if (!awaited && s.m_shutdown.load(std::memory_order_seq_cst)) return false;
