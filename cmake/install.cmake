@@ -16,5 +16,8 @@ install(FILES ${PROJECT_BINARY_DIR}/weftConfig.cmake ${PROJECT_BINARY_DIR}/weftC
 
 # A C program linking the static library also needs the C++ runtime and threads.
 set(WEFT_PC_LIBS_PRIVATE "-lstdc++ -lm -pthread")
+# Relocatable: the prefix is found from the .pc file's own folder, so `cmake --install --prefix`
+# anywhere gives a working file.
+file(RELATIVE_PATH WEFT_PC_PREFIX_FROM_PCDIR "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(cmake/weft.pc.in ${PROJECT_BINARY_DIR}/weft.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/weft.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
