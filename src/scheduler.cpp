@@ -97,7 +97,8 @@ void scheduler::start(const scheduler_config &config) {
     if (m_running.load(std::memory_order_relaxed)) throw std::system_error(EBUSY, std::generic_category(), "weft: already running");
     const std::uint32_t n = configured_workers(config.workers);
     std::uint32_t capacity = config.queue_capacity ? config.queue_capacity : k_default_queue_capacity;
-    if (capacity < 2 || (capacity & (capacity - 1))) capacity = k_default_queue_capacity;
+    if (capacity < 2 || capacity > k_max_queue_capacity || (capacity & (capacity - 1)))
+        capacity = k_default_queue_capacity;
     const std::size_t stack = config.stack_size ? config.stack_size : k_default_stack_size;
 
     m_workers.clear();
@@ -189,9 +190,8 @@ void scheduler::push_from_outside(task_cell *cell) noexcept {
 void scheduler::push_from_worker(worker &w, task_cell *cell) noexcept {
     if (!w.queue.push(cell)) {
         // Full: move the older half and this task to the injector in one chain.
-        task_cell *batch[1024];
-        const std::uint32_t half = std::min<std::uint32_t>(w.queue.capacity() / 2, 1024);
-        std::uint32_t n = half ? w.queue.take_older_half(batch) : 0;
+        task_cell *batch[k_max_queue_capacity / 2];
+        const std::uint32_t n = w.queue.take_older_half(batch);
         for (std::uint32_t i = 0; i + 1 < n; ++i) batch[i]->next.store(batch[i + 1], std::memory_order_relaxed);
         if (n) {
             batch[n - 1]->next.store(cell, std::memory_order_relaxed);

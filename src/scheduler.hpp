@@ -28,6 +28,8 @@ struct scheduler_config {
 // 256 slots, as in tokio and Go: big enough to absorb a burst of spawns, small enough that
 // stealing half is cheap.
 inline constexpr std::uint32_t k_default_queue_capacity = k_chaos ? 4 : 256;
+// Overflow moves half a queue through a buffer on the worker's stack; this bounds it (8 KiB).
+inline constexpr std::uint32_t k_max_queue_capacity = 2048;
 // Workers run helping awaits recursively; 64 MiB of reserved (not committed) stack holds the
 // 10,000-deep await chains of the test suite with room to spare.
 inline constexpr std::size_t k_default_stack_size = std::size_t{64} << 20;

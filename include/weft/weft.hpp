@@ -20,7 +20,7 @@ namespace weft {
 struct options {
     unsigned workers = 0;               // 0: WEFT_WORKERS, else the CPU count
     std::size_t stack_size = 0;         // worker stack in bytes; 0: 64 MiB (reserved, touched lazily)
-    std::uint32_t queue_capacity = 0;   // per-worker queue slots (power of two); 0: 256
+    std::uint32_t queue_capacity = 0;   // per-worker queue slots, a power of two in [2, 2048]; else 256
 };
 
 struct stats {
