@@ -202,8 +202,11 @@ void scheduler::push_from_worker(worker &w, task_cell *cell) noexcept {
         if (m_idle->should_notify(std::memory_order_seq_cst)) notify_one_parked();
         return;
     }
-    // A local push needs no seq_cst pairing: this worker will run the task itself if nobody
-    // comes, so a missed wake-up costs parallelism, never liveness (Go's runqput does the same).
+    // The fence makes the push and the idle-state load a seq_cst pair with the last searcher's
+    // park-then-recheck. Without it a wake-up can be lost, and that is not only parallelism: if the
+    // task this worker runs next blocks its thread (a latch, a system call), the task just pushed
+    // waits for a worker that nobody woke (the chaos build found exactly that).
+    fence(std::memory_order_seq_cst);
     if (m_idle->should_notify(std::memory_order_relaxed)) notify_one_parked();
 }
 

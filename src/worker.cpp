@@ -82,7 +82,10 @@ struct worker_ops {
         if (n == 0) return nullptr;
         // Newest first into the LIFO queue, so the batch runs in spawn order.
         for (std::uint32_t i = n - 1; i >= 1; --i) w.queue.push(batch[i]);
-        if (n > 1 && s.m_idle->should_notify(std::memory_order_relaxed)) s.notify_one_parked();
+        if (n > 1) {
+            fence(std::memory_order_seq_cst);  // as for a local spawn (scheduler::push_from_worker)
+            if (s.m_idle->should_notify(std::memory_order_relaxed)) s.notify_one_parked();
+        }
         return batch[0];
     }
 
