@@ -26,7 +26,7 @@
 
 namespace weft::detail {
 
-thread_local thread_context t_context;
+constinit thread_local thread_context t_context;
 
 namespace {
 // At most this many runtimes exist at once (the id is 16 bits in every cell).

@@ -69,7 +69,9 @@ struct thread_context {
     task_cell *current = nullptr;  // the task being run
     std::uint32_t depth = 0;       // tasks nested on this thread's stack
 };
-extern thread_local thread_context t_context;
+// constinit: other files access it directly, without the TLS wrapper function (which UBSan also
+// misreports as a null pointer).
+extern constinit thread_local thread_context t_context;
 
 class scheduler {
 public:
