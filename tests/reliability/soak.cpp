@@ -39,6 +39,7 @@ int main(int argc, char **argv) {
     std::atomic<std::uint64_t> checked{0};
     std::atomic<std::uint64_t> failures{0};
     std::atomic<bool> done{false};
+    std::atomic<std::uint64_t> current_seed{seed};
     std::mutex mutex;
     std::condition_variable cv;
     long rss_after_warmup = -1, rss_max_after_warmup = -1, rss_last = -1;
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
     std::thread reporter([&] {
         std::uint64_t last_checked = 0;
         auto last = std::chrono::steady_clock::now();
+        auto stalled_since = last;
         std::unique_lock lock(mutex);
         for (;;) {
             const bool stop = cv.wait_for(lock, std::chrono::seconds(interval_s), [&] { return done.load(); });
@@ -63,9 +65,17 @@ int main(int argc, char **argv) {
                         dt > 0 ? (c - last_checked) / dt : 0.0, rss, static_cast<unsigned long long>(c),
                         static_cast<unsigned long long>(failures.load()));
             std::fflush(stdout);
+            if (c != last_checked) stalled_since = now;
             last_checked = c;
             last = now;
             if (stop) return;
+            // A round takes milliseconds: a minute without one finishing is a hang.
+            if (std::chrono::duration<double>(now - stalled_since).count() >= 60.0) {
+                std::printf("soak HANG: no round finished for 60 s (WEFT_STRESS_SEED=%llu of the current round)\n",
+                            static_cast<unsigned long long>(current_seed.load()));
+                std::fflush(stdout);
+                std::_Exit(3);
+            }
         }
     });
 
@@ -74,6 +84,7 @@ int main(int argc, char **argv) {
         rel::mix_params p;
         p.tasks = round_tasks;
         p.seed = seed;
+        current_seed.store(seed);
         const rel::mix_report rep = rel::run_mix(p);
         checked.fetch_add(rep.tasks);
         if (rep.failures) {

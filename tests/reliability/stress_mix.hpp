@@ -36,6 +36,9 @@ struct mix_params {
     unsigned default_threads = 1;  // spawn roots into the default runtime
     unsigned churn_threads = 1;    // create and destroy runtimes of their own
     unsigned max_depth = 10;
+    // Replaces task groups and when_all/when_any (waits with nothing to claim) by awaited futures:
+    // WEFT_STRESS_NO_GROUP_WAITS=1, to soak the rest while such waits can strand a task.
+    bool no_group_waits = env_u64("WEFT_STRESS_NO_GROUP_WAITS", 0) != 0;
 };
 
 struct mix_report {
@@ -137,7 +140,9 @@ public:
         std::uint64_t id;
         if (!m_l.take(id)) return;
         auto task = [this, id, depth] { return body(id, depth); };
-        switch (r.below(11)) {
+        std::uint32_t what = r.below(11);
+        if (m_p.no_group_waits && (what == 4 || what == 6 || what == 7)) what = 0;
+        switch (what) {
         case 0:
         case 1: {  // spawn and await
             auto f = weft::spawn(task);
