@@ -99,7 +99,7 @@ weft_future *weft_spawn(weft_task_fn fn, void *arg) {
         try {
             sched->submit(cell);
         } catch (...) {
-            weft::detail::free_cell_memory(cell);
+            weft::detail::typed_cell<c_task, void *>::discard(cell);
             throw;
         }
         return handle_of(cell);

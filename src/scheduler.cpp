@@ -145,11 +145,15 @@ void scheduler::stop() {
     for (std::uint32_t w : m_idle->take_all_parked()) m_workers[w]->park.unpark();
     for (auto &w : m_workers) w->park.unpark();
     for (auto &w : m_workers) pthread_join(w->thread, nullptr);
-    std::uint64_t now[5];
-    collect_stats(now);
-    std::copy(now, now + 5, m_retired_counters);
-    m_outside_spawned.store(0, std::memory_order_relaxed);
-    m_outside_executed.store(0, std::memory_order_relaxed);
+    // Fold the workers' counters into the retired totals. The outside counters are never reset:
+    // a spawn refused while closing undoes its increment later, and must not undo a reset.
+    for (const auto &w : m_workers) {
+        m_retired_counters[0] += w->counters.spawned.load(std::memory_order_relaxed);
+        m_retired_counters[1] += w->counters.executed.load(std::memory_order_relaxed);
+        m_retired_counters[2] += w->counters.stolen.load(std::memory_order_relaxed);
+        m_retired_counters[3] += w->counters.parked.load(std::memory_order_relaxed);
+        m_retired_counters[4] += w->counters.woken.load(std::memory_order_relaxed);
+    }
     m_workers.clear();
     m_running.store(false, std::memory_order_release);
 }
@@ -217,9 +221,10 @@ void scheduler::notify_one_parked() noexcept {
 }
 
 bool scheduler::quiescent(std::uint64_t running_here) const noexcept {
-    std::uint64_t executed = m_outside_executed.load(std::memory_order_acquire);
+    // m_retired_counters only changes under m_lifecycle while no task runs.
+    std::uint64_t executed = m_retired_counters[1] + m_outside_executed.load(std::memory_order_acquire);
     for (const auto &w : m_workers) executed += w->counters.executed.load(std::memory_order_acquire);
-    std::uint64_t spawned = m_outside_spawned.load(std::memory_order_acquire);
+    std::uint64_t spawned = m_retired_counters[0] + m_outside_spawned.load(std::memory_order_acquire);
     for (const auto &w : m_workers) spawned += w->counters.spawned.load(std::memory_order_acquire);
     return spawned - executed <= running_here;
 }

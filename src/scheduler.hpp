@@ -123,7 +123,9 @@ private:
     // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
     // Its address is also the parking-lot key they sleep on.
     alignas(k_cache_line) mutable atomic<std::uint32_t> m_idle_waiters{0};
-    std::uint64_t m_retired_counters[5] = {};     // stats of workers from earlier starts
+    // Counters of the workers of earlier starts (spawned, executed, stolen, parked, woken);
+    // written by stop() under m_lifecycle, read by stats and the quiescence check.
+    std::uint64_t m_retired_counters[5] = {};
 };
 
 // The task-cell lifecycle (task_cell.cpp).

@@ -7,7 +7,10 @@
 //                   claims [real, real + n) by moving real ahead (steal stays), copies the claimed
 //                   tasks, then publishes steal = real = the end of what it really took.
 // Owner pop (LIFO): store tail - 1, then load head (both seq_cst). If the popped position is at or
-//   beyond real, no thief has it: take it. Otherwise a thief claimed it: restore tail, report empty.
+//   beyond real, no thief has it: take it. Otherwise a thief claimed it: restore tail, and if a
+//   steal is in flight wait for it to end and try again. Both sides may see each other and both
+//   back off (the thief clips its claim to the lowered tail and takes nothing); reporting "empty"
+//   then would strand the task, since a worker trusts its own queue's answer before it sleeps.
 // Thief steal-half: read head and tail, claim the larger half with a CAS on head (seq_cst), then
 //   re-load tail (seq_cst) and clip the claim to it: the owner may have popped into the claimed
 //   range after the thief first read tail. The owner's (store tail; load head) and the thief's
@@ -32,6 +35,7 @@
 #include <cassert>
 #include <cstdint>
 #include <memory>
+#include <sched.h>
 
 namespace weft::detail {
 
@@ -66,19 +70,26 @@ public:
         return true;
     }
 
-    // Owner: takes the newest task, or nullptr.
+    // Owner: takes the newest task; nullptr only when the queue is empty.
     task_cell *pop() noexcept {
-        const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
-        if (t == real_of(m_head.load(std::memory_order_relaxed))) return nullptr;
-        const std::uint32_t t1 = t - 1;
-        // seq_cst store then seq_cst load: the owner's half of the Dekker pair (see above).
-        m_tail.store(t1, std::memory_order_seq_cst);
-        const std::uint32_t r = real_of(m_head.load(std::memory_order_seq_cst));
-        if (static_cast<std::int32_t>(t1 - r) >= 0) return m_slots[t1 & m_mask].load(std::memory_order_relaxed);
-        // A thief claimed it (or the queue was empty): give the position back. Release, because
-        // thieves that read this tail go on to read slots written before it.
-        m_tail.store(t, std::memory_order_release);
-        return nullptr;
+        for (;;) {
+            const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
+            if (t == real_of(m_head.load(std::memory_order_relaxed))) return nullptr;
+            const std::uint32_t t1 = t - 1;
+            // seq_cst store then seq_cst load: the owner's half of the Dekker pair (see above).
+            m_tail.store(t1, std::memory_order_seq_cst);
+            const std::uint64_t h = m_head.load(std::memory_order_seq_cst);
+            if (static_cast<std::int32_t>(t1 - real_of(h)) >= 0)
+                return m_slots[t1 & m_mask].load(std::memory_order_relaxed);
+            // A thief claimed it (or the queue was empty): give the position back. Release,
+            // because thieves that read this tail go on to read slots written before it.
+            m_tail.store(t, std::memory_order_release);
+            if (steal_of(h) == real_of(h)) return nullptr;  // no steal in flight: really empty
+            // Both sides can see each other and both back off: the thief re-reads the tail we
+            // just lowered and clips its claim to nothing. Wait for its claim to end, then look
+            // again, so that "empty" is never reported while a task is still here.
+            wait_for_steal_to_end();
+        }
     }
 
     // Owner: takes the oldest task, for fairness. nullptr when empty or a steal is in flight.
@@ -153,6 +164,20 @@ public:
     }
 
 private:
+    void wait_for_steal_to_end() const noexcept {
+        // A claim is a few dozen instructions; yield after a short spin in case the thief was
+        // preempted in the middle of it.
+        for (int spins = 0;; ++spins) {
+            const std::uint64_t h = m_head.load(std::memory_order_acquire);
+            if (steal_of(h) == real_of(h)) return;
+            if (spins < 64) {
+                cpu_relax();
+            } else {
+                sched_yield();
+            }
+        }
+    }
+
     static constexpr std::uint64_t pack(std::uint32_t steal, std::uint32_t real) noexcept {
         return (static_cast<std::uint64_t>(steal) << 32) | real;
     }

@@ -145,6 +145,8 @@ struct worker_ops {
     // Parks the worker, optionally subscribed to `awaited`. Returns false when the runtime is
     // shutting down and this worker should exit (never when awaited is set).
     static bool park(scheduler &s, worker &w, const wait_target *awaited, std::int64_t deadline_ns) noexcept {
+        // Never sleep on a non-empty queue of one's own: nobody else is obliged to look at it.
+        if (w.queue.has_work()) return true;
         wait_record record;
         record.thread = &w.park;
         if (awaited && !awaited->subscribe(awaited->object, &record)) return true;

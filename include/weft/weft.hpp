@@ -63,7 +63,7 @@ future<Result> spawn_on(scheduler *sched, Fn &&fn) {
     try {
         submit(sched, cell);
     } catch (...) {
-        free_cell_memory(cell);
+        typed_cell<Fn, Result>::discard(cell);
         throw;
     }
     return future<Result>(cell);
@@ -74,7 +74,7 @@ void spawn_detached_on(scheduler *sched, Fn &&fn) {
     try {
         submit(sched, cell);
     } catch (...) {
-        free_cell_memory(cell);
+        typed_cell<Fn, void>::discard(cell);
         throw;
     }
 }

@@ -75,11 +75,11 @@ TEST(ReliabilityLifecycle, SpawnIntoAClosingRuntimeThrowsAndDestroysTheClosure) 
                 refused = true;
             }
         }
-        const int live_after_refusal = counted::live.load();
+        // Closures of spawns accepted before the refusal may still be queued here; once the
+        // runtime is gone every closure, the refused one included, must have been destroyed.
         release.store(true);
         closer.join();
-        EXPECT_EQ(live_after_refusal, 0) << "kind " << kind << ": the refused spawn's closure was never destroyed";
-        EXPECT_EQ(counted::live.load(), 0) << "kind " << kind;
+        EXPECT_EQ(counted::live.load(), 0) << "kind " << kind << ": a closure (the refused spawn's?) was never destroyed";
     }
 }
 

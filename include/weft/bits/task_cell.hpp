@@ -111,6 +111,12 @@ struct typed_cell {
                   ? nullptr
                   : &destroy_result};
 
+    // Undoes make() for a cell that was never submitted: destroys the closure, frees the cell.
+    static void discard(task_cell *cell) noexcept {
+        std::launder(static_cast<Fn *>(cell->payload()))->~Fn();
+        free_cell_memory(cell);
+    }
+
     // Builds a cell holding `fn` with `refs` references, not yet submitted.
     static task_cell *make(Fn &&fn, std::uint16_t runtime_id, std::uint32_t refs, std::uint32_t bits) {
         task_cell *cell = allocate_cell(k_size);
