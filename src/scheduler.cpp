@@ -5,7 +5,9 @@
 // past the check is counted, so the drain waits for it), then waits until the runtime is
 // quiescent: every task spawned has completed. Tasks may keep spawning while the drain runs:
 // spawns from inside a task are always accepted, so "every task already spawned, and all they
-// spawn" runs. Only then are the workers told to exit and joined.
+// spawn" runs. Only then are the workers told to exit and joined, and stop() waits for every
+// accepted outside spawn to finish its wake-up call (m_outside_submitted), since that call reads
+// the workers and the idle coordinator that a restart replaces.
 // Quiescence: each worker counts the tasks it spawned and executed; outside threads share two
 // counters. Reading every `executed` (acquire) before every `spawned` makes spawned >= executed
 // hold for the snapshot, and equality means no task was pending at the moment of the reads.
@@ -21,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sched.h>
 #include <system_error>
 #include <thread>
 
@@ -145,6 +148,10 @@ void scheduler::stop() {
     for (std::uint32_t w : m_idle->take_all_parked()) m_workers[w]->park.unpark();
     for (auto &w : m_workers) w->park.unpark();
     for (auto &w : m_workers) pthread_join(w->thread, nullptr);
+    // A spawn from outside may still be between its push and its wake-up call (its task already
+    // ran, so the drain did not wait for it): wait until every accepted outside spawn is done.
+    while (m_outside_submitted.load(std::memory_order_acquire) != m_outside_spawned.load(std::memory_order_acquire))
+        sched_yield();
     // Fold the workers' counters into the retired totals. The outside counters are never reset:
     // a spawn refused while closing undoes its increment later, and must not undo a reset.
     for (const auto &w : m_workers) {
@@ -189,6 +196,9 @@ void scheduler::push_from_outside(task_cell *cell) noexcept {
     m_injector.push(cell);
     // The injector's push is a seq_cst exchange: the spawner's half of "Searching and parking".
     if (m_idle->should_notify(std::memory_order_seq_cst)) notify_one_parked();
+    // The last touch of the scheduler by this spawn: stop() waits for it (release pairs with
+    // its acquire) before it frees the workers and the idle coordinator.
+    m_outside_submitted.fetch_add(1, std::memory_order_release);
 }
 
 void scheduler::push_from_worker(worker &w, task_cell *cell) noexcept {

@@ -120,6 +120,9 @@ private:
     // Spawns and completions made by threads that are not this runtime's workers.
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_spawned{0};
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_executed{0};
+    // Outside spawns that finished touching the scheduler; stop() waits for it to reach
+    // m_outside_spawned. Written by outside spawners, read by stop().
+    alignas(k_cache_line) atomic<std::uint64_t> m_outside_submitted{0};
     // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
     // Its address is also the parking-lot key they sleep on.
     alignas(k_cache_line) mutable atomic<std::uint32_t> m_idle_waiters{0};
