@@ -74,7 +74,13 @@ public:
     task_cell *pop() noexcept {
         for (;;) {
             const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
-            if (t == real_of(m_head.load(std::memory_order_relaxed))) return nullptr;
+            const std::uint64_t h0 = m_head.load(std::memory_order_acquire);
+            if (t == real_of(h0)) {
+                // All claimed, but a claim in flight may still be clipped and give positions back.
+                if (steal_of(h0) == real_of(h0)) return nullptr;
+                wait_for_steal_to_end();
+                continue;
+            }
             const std::uint32_t t1 = t - 1;
             // seq_cst store then seq_cst load: the owner's half of the Dekker pair (see above).
             m_tail.store(t1, std::memory_order_seq_cst);

@@ -24,6 +24,8 @@
  * Seeded bugs (each must make spin report an error):
  *   BUG_NO_CLIP         the thief does not clip its claim to the tail it re-reads after claiming
  *   BUG_OWNER_NO_CHECK  the owner's pop does not re-load head after its tail store
+ *   BUG_POP_NO_WAIT     the owner's pop reports "empty" while a steal is in flight (both sides
+ *                       can back off and leave the task behind)
  *   BUG_PUSH_USES_REAL  push checks room against head.real instead of head.steal, so it may
  *                       overwrite a slot a thief is still copying
  *   BUG_UNSIGNED_DIFF   the thief takes tail - real and the clip as unsigned differences: tail
@@ -50,6 +52,7 @@ short hr = 0;           /* head.real: first position not claimed; hs == hr when 
 byte  taken[NT];        /* how many times each task was taken */
 byte  injected = 0;     /* tasks moved to the global injector */
 byte  finished = 0;     /* thieves that have stopped */
+bool  reported_empty = 0;  /* ghost: the owner's last pop said "empty" and it has not pushed since */
 
 /* Record that task x left the ring; x must be a real task and taken for the first time. */
 inline take(x)
@@ -105,24 +108,45 @@ inline push(task)
     od
 }
 
-/* Owner: LIFO pop from the tail. */
+/* Owner: LIFO pop from the tail. It may report "empty" only when the ring is empty: a worker
+ * trusts that answer before it sleeps. The ghost flag reported_empty records the answer; a thief
+ * that later publishes a head short of the tail without an owner operation in between proves the
+ * answer wrong (see Thief). BUG_POP_NO_WAIT is the first version of the code, which reported empty
+ * while a steal was still in flight: owner and thief could both back off. */
 inline pop()
 {
-    d_step { t = tail; s = hs; r = hr }
-    if
-    :: t == r -> skip          /* empty */
-    :: else ->
-       tail = t - 1;           /* SC store: a thief that claims after this sees the smaller tail */
-#ifndef BUG_OWNER_NO_CHECK
-       d_step { s = hs; r = hr }   /* SC load: sees any claim made before the store */
-#endif
+    do
+    :: d_step { t = tail; s = hs; r = hr; reported_empty = 0 }
        if
-       :: (t - 1 - r >= 0) ->  /* at or beyond real: no thief can hold this slot */
-          d_step { take(buf[(t - 1) % C]) }
+#ifdef BUG_POP_NO_WAIT
+       :: t == r -> reported_empty = 1; break    /* empty */
+#else
+       :: t == r && s == r -> reported_empty = 1; break    /* empty */
+       :: t == r && s != r -> (hs == hr)         /* a claim may still give positions back: wait */
+#endif
        :: else ->
-          tail = t             /* a thief may own the slot: give it back */
+          tail = t - 1;           /* SC store: a thief that claims after this sees the smaller tail */
+#ifndef BUG_OWNER_NO_CHECK
+          d_step { s = hs; r = hr }   /* SC load: sees any claim made before the store */
+#endif
+          if
+          :: (t - 1 - r >= 0) ->  /* at or beyond real: no thief can hold this slot */
+             d_step { take(buf[(t - 1) % C]) };
+             break
+          :: else ->
+             tail = t;            /* a thief may own the slot: give it back */
+#ifdef BUG_POP_NO_WAIT
+             reported_empty = 1;
+             break
+#else
+             if
+             :: s == r -> reported_empty = 1; break   /* no steal in flight: really empty */
+             :: else -> (hs == hr)                    /* wait for the steal to end, then retry */
+             fi
+#endif
+          fi
        fi
-    fi
+    od
 }
 
 /* Owner: take the oldest task (fairness), only when no steal is in progress. */
@@ -147,7 +171,7 @@ proctype Owner()
     byte i, ok, next = 0;
 
     do
-    :: next < NT -> push(next); next++
+    :: next < NT -> reported_empty = 0; push(next); next++
     :: pop()
     :: pop_oldest()
     :: next == NT -> break
@@ -221,7 +245,11 @@ proctype Thief()
                 :: i < cnt -> d_step { take(buf[(r + i) % C]); i++ }
                 :: else -> break
                 od;
-                atomic { hs = r + cnt; hr = r + cnt }   /* only the claimant writes head now */
+                atomic {
+                    hs = r + cnt; hr = r + cnt;   /* only the claimant writes head now */
+                    /* The owner said "empty" and has not pushed since: nothing may be left. */
+                    assert(!(reported_empty && hr != tail))
+                }
              :: else -> skip
              fi
           fi
