@@ -123,6 +123,12 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
         lines += ["## Charts", ""]
         lines += [f"![{c}](bench/results/{c})" for c in charts if c.endswith(".svg")]
         lines += ["", "Raw runs: `bench/results/latest.csv` and `bench/results/latest.json`.", ""]
+    # Hand-written analysis (where the time goes, what would close the gaps), kept beside the
+    # runner so that the generated report always carries it; its figures name their own commands.
+    analysis = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "analysis.md")
+    if os.path.exists(analysis):
+        with open(analysis) as f:
+            lines += ["", f.read().rstrip(), ""]
     with open(path, "w") as f:
         f.write("\n".join(lines))
     os.chmod(path, 0o644)
