@@ -32,12 +32,6 @@ std::uint64_t &thread_state() noexcept {
     }
     return state;
 }
-std::uint64_t next(std::uint64_t &s) noexcept {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-}
 }  // namespace
 
 std::uint64_t chaos_seed() noexcept {
@@ -46,11 +40,11 @@ std::uint64_t chaos_seed() noexcept {
 }
 
 std::uint32_t chaos_random(std::uint32_t bound) noexcept {
-    return static_cast<std::uint32_t>(next(thread_state()) % bound);
+    return static_cast<std::uint32_t>(xorshift64(thread_state()) % bound);
 }
 
 void chaos_point() noexcept {
-    const std::uint64_t r = next(thread_state()) % 1024;
+    const std::uint64_t r = xorshift64(thread_state()) % 1024;
     if (r < 64) {
         sched_yield();  // 1 in 16: let another thread run here
     } else if (r < 66) {

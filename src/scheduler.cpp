@@ -166,30 +166,26 @@ void scheduler::stop() {
 }
 
 void scheduler::submit(task_cell *cell) {
+    if (!try_submit(cell, true)) throw runtime_closed();
+}
+
+void scheduler::submit_internal(task_cell *cell) noexcept { try_submit(cell, false); }
+
+bool scheduler::try_submit(task_cell *cell, bool refuse_when_closing) noexcept {
     thread_context &ctx = t_context;
     if (ctx.self && &ctx.self->sched == this) {
         bump(ctx.self->counters.spawned);
         push_from_worker(*ctx.self, cell);
-        return;
+        return true;
     }
     // seq_cst: pairs with stop()'s seq_cst store of m_accepting (see "Drain on stop").
     m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
-    if (!m_accepting.load(std::memory_order_seq_cst) && ctx.sched != this) {
+    if (refuse_when_closing && !m_accepting.load(std::memory_order_seq_cst) && ctx.sched != this) {
         m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
-        throw runtime_closed();
+        return false;
     }
     push_from_outside(cell);
-}
-
-void scheduler::submit_internal(task_cell *cell) noexcept {
-    thread_context &ctx = t_context;
-    if (ctx.self && &ctx.self->sched == this) {
-        bump(ctx.self->counters.spawned);
-        push_from_worker(*ctx.self, cell);
-        return;
-    }
-    m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
-    push_from_outside(cell);
+    return true;
 }
 
 void scheduler::push_from_outside(task_cell *cell) noexcept {

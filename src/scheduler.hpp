@@ -99,6 +99,8 @@ public:
 
 private:
     friend struct worker_ops;
+    // False (nothing queued) when refusing and the runtime is closing to outside spawns.
+    bool try_submit(task_cell *cell, bool refuse_when_closing) noexcept;
     void push_from_worker(worker &w, task_cell *cell) noexcept;
     void push_from_outside(task_cell *cell) noexcept;
     void notify_one_parked() noexcept;

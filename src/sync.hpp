@@ -94,4 +94,12 @@ inline void cpu_relax() noexcept {
 
 inline constexpr std::size_t k_cache_line = 64;
 
+// Marsaglia's xorshift64: a cheap, good-enough random stream for victim choice and chaos points.
+inline std::uint64_t xorshift64(std::uint64_t &state) noexcept {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+}
+
 }  // namespace weft::detail

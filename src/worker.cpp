@@ -40,12 +40,6 @@ constexpr int k_outside_spin = 64;
 
 bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memory_order_acquire) & k_done; }
 
-std::uint64_t next_random(std::uint64_t &s) noexcept {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
-}
 }  // namespace
 
 struct worker_ops {
@@ -102,7 +96,7 @@ struct worker_ops {
         const auto n = static_cast<std::uint32_t>(s.m_workers.size());
         if (n > 1) {
             const auto start = static_cast<std::uint32_t>(
-                k_chaos ? chaos_random(n) : next_random(w.rng) % n);
+                k_chaos ? chaos_random(n) : xorshift64(w.rng) % n);
             for (std::uint32_t i = 0; i < n; ++i) {
                 const std::uint32_t v = (start + i) % n;
                 if (v == w.index) continue;

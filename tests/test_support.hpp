@@ -5,37 +5,11 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "build_flavour.hpp"
+
 namespace weft_test {
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-inline constexpr bool k_sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-inline constexpr bool k_sanitized = true;
-#else
-inline constexpr bool k_sanitized = false;
-#endif
-#else
-inline constexpr bool k_sanitized = false;
-#endif
-
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool k_tsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool k_tsan = true;
-#else
-inline constexpr bool k_tsan = false;
-#endif
-#else
-inline constexpr bool k_tsan = false;
-#endif
-
-#if defined(WEFT_CHAOS)
-inline constexpr bool k_chaos_build = true;
-#else
-inline constexpr bool k_chaos_build = false;
-#endif
+inline constexpr bool k_chaos_build = k_chaos;
 
 // Divides iteration counts: 10 under TSan or chaos, 4 under ASan; WEFT_TEST_SCALE overrides.
 inline int scale_divisor() {

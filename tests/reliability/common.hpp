@@ -11,39 +11,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "../build_flavour.hpp"
+
 namespace rel {
 
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool k_tsan = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool k_tsan = true;
-#else
-inline constexpr bool k_tsan = false;
-#endif
-#else
-inline constexpr bool k_tsan = false;
-#endif
-
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool k_asan = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool k_asan = true;
-#else
-inline constexpr bool k_asan = false;
-#endif
-#else
-inline constexpr bool k_asan = false;
-#endif
-
-#if defined(WEFT_CHAOS)
-inline constexpr bool k_chaos = true;
-#else
-inline constexpr bool k_chaos = false;
-#endif
-
-inline constexpr bool k_sanitized = k_tsan || k_asan;
+using weft_test::k_asan;
+using weft_test::k_chaos;
+using weft_test::k_sanitized;
+using weft_test::k_tsan;
 
 inline const char *build_kind() {
     if (k_chaos) return "chaos";
