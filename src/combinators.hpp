@@ -7,8 +7,6 @@
 
 namespace weft::detail {
 
-task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
-task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
 // Submits `mapped` (a cell built with k_claimed set, not yet submitted) once `source` is done,
 // clearing k_claimed first.
 void submit_when_ready(task_cell *source, task_cell *mapped);

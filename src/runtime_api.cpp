@@ -7,7 +7,7 @@
 
 namespace weft {
 
-runtime::runtime(options opts) : m_sched(new detail::scheduler(false)) {
+runtime::runtime(options opts) : m_sched(new detail::scheduler()) {
     try {
         m_sched->start({opts.workers, opts.stack_size, opts.queue_capacity});
     } catch (...) {
@@ -34,7 +34,6 @@ std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept {
     if (d.count() < 0) d = std::chrono::nanoseconds(0);
     return now_ns() + d.count();
 }
-void wait_idle_default() { default_scheduler().wait_idle(); }
 }  // namespace detail
 
 // Protocol "Group countdown": m_pending counts unfinished tasks in its low 31 bits; a waiter sets

@@ -88,7 +88,7 @@ void *worker_entry(void *arg) {
 
 scheduler *scheduler::from_id(std::uint16_t id) noexcept { return g_registry[id].load(std::memory_order_acquire); }
 
-scheduler::scheduler(bool is_default) : m_is_default(is_default), m_id(register_scheduler(this)) {}
+scheduler::scheduler() : m_id(register_scheduler(this)) {}
 
 scheduler::~scheduler() {
     stop();
@@ -154,13 +154,7 @@ void scheduler::stop() {
         sched_yield();
     // Fold the workers' counters into the retired totals. The outside counters are never reset:
     // a spawn refused while closing undoes its increment later, and must not undo a reset.
-    for (const auto &w : m_workers) {
-        m_retired_counters[0] += w->counters.spawned.load(std::memory_order_relaxed);
-        m_retired_counters[1] += w->counters.executed.load(std::memory_order_relaxed);
-        m_retired_counters[2] += w->counters.stolen.load(std::memory_order_relaxed);
-        m_retired_counters[3] += w->counters.parked.load(std::memory_order_relaxed);
-        m_retired_counters[4] += w->counters.woken.load(std::memory_order_relaxed);
-    }
+    for (const auto &w : m_workers) w->counters.add_to(m_retired_counters);
     m_workers.clear();
     m_running.store(false, std::memory_order_release);
 }
@@ -278,18 +272,12 @@ void scheduler::collect_stats(std::uint64_t out[5]) const noexcept {
     std::copy(m_retired_counters, m_retired_counters + 5, out);
     out[0] += m_outside_spawned.load(std::memory_order_relaxed);
     out[1] += m_outside_executed.load(std::memory_order_relaxed);
-    for (const auto &w : m_workers) {
-        out[0] += w->counters.spawned.load(std::memory_order_relaxed);
-        out[1] += w->counters.executed.load(std::memory_order_relaxed);
-        out[2] += w->counters.stolen.load(std::memory_order_relaxed);
-        out[3] += w->counters.parked.load(std::memory_order_relaxed);
-        out[4] += w->counters.woken.load(std::memory_order_relaxed);
-    }
+    for (const auto &w : m_workers) w->counters.add_to(out);
 }
 
 scheduler &default_scheduler_unstarted() {
     // Never destroyed: spawns racing weft_shutdown must never touch freed memory.
-    static scheduler *const s = new scheduler(true);
+    static scheduler *const s = new scheduler();
     return *s;
 }
 

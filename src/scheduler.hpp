@@ -41,6 +41,15 @@ struct worker_counters {
     atomic<std::uint64_t> stolen{0};
     atomic<std::uint64_t> parked{0};
     atomic<std::uint64_t> woken{0};
+
+    // Adds (spawned, executed, stolen, parked, woken) into out; a relaxed snapshot for stats.
+    void add_to(std::uint64_t out[5]) const noexcept {
+        out[0] += spawned.load(std::memory_order_relaxed);
+        out[1] += executed.load(std::memory_order_relaxed);
+        out[2] += stolen.load(std::memory_order_relaxed);
+        out[3] += parked.load(std::memory_order_relaxed);
+        out[4] += woken.load(std::memory_order_relaxed);
+    }
 };
 inline void bump(atomic<std::uint64_t> &c, std::uint64_t by = 1) noexcept {
     // Release: the quiescence check reads executed (acquire) before spawned.
@@ -75,7 +84,7 @@ extern constinit thread_local thread_context t_context;
 
 class scheduler {
 public:
-    explicit scheduler(bool is_default);
+    scheduler();
     ~scheduler();
 
     // Starts the workers. Throws std::system_error when threads cannot be created.
@@ -89,7 +98,6 @@ public:
     void wait_idle();
     std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(m_workers.size()); }
     std::uint16_t id() const noexcept { return m_id; }
-    bool is_default() const noexcept { return m_is_default; }
     void collect_stats(std::uint64_t out[5]) const noexcept;
 
     // Worker side (worker.cpp).
@@ -107,7 +115,6 @@ private:
     void notify_idle_waiters() noexcept;
     bool quiescent(std::uint64_t running_here) const noexcept;
 
-    const bool m_is_default;
     std::uint16_t m_id;
     std::vector<std::unique_ptr<worker>> m_workers;
     std::unique_ptr<idle_coordinator> m_idle;

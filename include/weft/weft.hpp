@@ -79,9 +79,6 @@ void spawn_detached_on(scheduler *sched, Fn &&fn) {
     }
 }
 std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
-task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
-task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
-void wait_idle_default();
 }  // namespace detail
 
 // The result of a spawned task. Move-only; get() consumes it. Dropping it never cancels the task.

@@ -67,6 +67,10 @@ void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
 std::uint16_t scheduler_id(scheduler *sched) noexcept;
 bool current_task_cancelled() noexcept;
 
+// Combinators (src/combinators.cpp): never-queued cells completed when the inputs are.
+task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
+task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
+
 template <class Result>
 struct result_layout {
     static constexpr std::size_t size = sizeof(Result);
