@@ -2,6 +2,7 @@
 #include "cell_pool.hpp"
 #include "child_process.hpp"
 #include "common.hpp"
+#include "scheduler.hpp"
 
 #include <weft/weft.h>
 #include <weft/weft.hpp>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <malloc.h>
 #include <string>
 #include <sys/resource.h>
 #include <system_error>
@@ -199,26 +201,50 @@ TEST(ReliabilityFaults, ThreadCreationFailureThrowsSystemError) {
     EXPECT_EQ(rt.spawn([] { return 5; }).get(), 5);
 }
 
-long vm_size_kib() {
+// The process's address-space size now (VmSize, what RLIMIT_AS is checked against), in bytes.
+std::size_t address_space_bytes() {
     std::ifstream status("/proc/self/status");
     std::string line;
     while (std::getline(status, line))
-        if (line.rfind("VmSize:", 0) == 0) return std::strtol(line.c_str() + 7, nullptr, 10);
-    return -1;
+        if (line.rfind("VmSize:", 0) == 0) return static_cast<std::size_t>(std::strtoull(line.c_str() + 7, nullptr, 10)) * 1024;
+    return 0;
 }
 
-void limit_address_space(long extra_mib) {
-    const rlim_t limit = static_cast<rlim_t>(vm_size_kib() + extra_mib * 1024) * 1024;
-    rlimit rl{limit, limit};
+// Caps the address space at what the process uses now plus `budget` bytes. Only the soft limit
+// moves (the hard one stays), so a later call may raise it again without privileges.
+void limit_address_space_to_current_plus(std::size_t budget, const char *what) {
+    const std::size_t now = address_space_bytes();
+    ASSERT_NE(now, 0u) << "cannot read VmSize from /proc/self/status";
+    rlimit rl{};
+    ASSERT_EQ(getrlimit(RLIMIT_AS, &rl), 0) << std::strerror(errno);
+    ASSERT_TRUE(rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= now + budget) << "the hard RLIMIT_AS is already lower";
+    rl.rlim_cur = static_cast<rlim_t>(now + budget);
     ASSERT_EQ(setrlimit(RLIMIT_AS, &rl), 0) << std::strerror(errno);
+    std::printf("child: %s: address space %zu MiB, limit set %zu MiB above it\n", what, now >> 20, budget >> 20);
 }
 
-// Child: with 200 MiB of address space left, 8 workers with 64 MiB stacks cannot all start.
+// glibc gives a thread that first calls malloc its own arena: 64 MiB of address space (128 MiB
+// while it is being aligned), reserved whenever that happens. One arena keeps those reservations
+// from eating a budget at moments the test cannot predict.
+void single_malloc_arena() {
+#ifdef M_ARENA_MAX
+    mallopt(M_ARENA_MAX, 1);
+#endif
+}
+
+// Child: 8 workers with default (64 MiB) stacks, under a limit that leaves room for three and a
+// half stacks above what the process uses: the eight stacks (512 MiB) provably do not fit, at
+// most three workers start before one fails, and at least half a stack stays free for the error
+// path. The limit is measured again before each attempt, so the attempts do not depend on what
+// the earlier ones left mapped.
 TEST(ReliabilityFaultsChild, AddressSpaceLimitStopsWorkerStart) {
     if (!rel::is_child("threads")) GTEST_SKIP() << "runs as a child of ThreadStartUnderAddressSpaceLimit";
-    limit_address_space(200);
+    single_malloc_arena();
+    constexpr std::size_t k_stack = weft::detail::k_default_stack_size;
+    constexpr std::size_t k_budget = k_stack * 7 / 2;
     int failed = 0;
     for (int i = 0; i < 5; ++i) {
+        ASSERT_NO_FATAL_FAILURE(limit_address_space_to_current_plus(k_budget, "runtime(8 workers)"));
         try {
             weft::runtime rt(weft::options{8, 0, 0});
         } catch (const std::system_error &e) {
@@ -227,10 +253,13 @@ TEST(ReliabilityFaultsChild, AddressSpaceLimitStopsWorkerStart) {
         }
     }
     EXPECT_EQ(failed, 5);
+    ASSERT_NO_FATAL_FAILURE(limit_address_space_to_current_plus(k_budget, "weft_init(8)"));
     const int c = weft_init(8);
     std::printf("child: weft_init(8) returned %d (%s)\n", c, std::strerror(c));
     EXPECT_NE(c, 0);
-    weft::runtime small(weft::options{2, std::size_t{1} << 20, 0});  // 1 MiB stacks fit
+    // Two 1 MiB stacks fit many times over in the same budget.
+    ASSERT_NO_FATAL_FAILURE(limit_address_space_to_current_plus(k_budget, "runtime(2 workers, 1 MiB stacks)"));
+    weft::runtime small(weft::options{2, std::size_t{1} << 20, 0});
     EXPECT_EQ(small.spawn([] { return 3; }).get(), 3);
 }
 
@@ -243,15 +272,24 @@ TEST(ReliabilityFaults, ThreadStartUnderAddressSpaceLimit) {
     EXPECT_NE(r.output.find("threw system_error"), std::string::npos);
 }
 
-// Child: 10M outstanding tasks cannot fit in 384 MiB; spawn until bad_alloc, then recover.
+// Child: spawn 10M tasks and keep their futures, under a limit that provably cannot hold them,
+// then check the failure is a clean bad_alloc / ENOMEM and that the runtime recovers. Every
+// outstanding task keeps a cell of at least sizeof(task_cell) + sizeof(int) bytes (header and
+// result), and this child has spawned nothing before, so no cell memory is mapped yet: the loop
+// needs at least 10M * 28 bytes (267 MiB) of new address space. The limit leaves half of that
+// above what the process uses once the runtimes run and the futures' vector is reserved, so
+// spawn must fail however the scheduler interleaves, and the other half is never needed.
 TEST(ReliabilityFaultsChild, OutstandingTasksExhaustMemory) {
     if (!rel::is_child("oom")) GTEST_SKIP() << "runs as a child of MemoryExhaustionIsAClearFailure";
     constexpr std::size_t k_want = 10'000'000;
+    constexpr std::size_t k_min_bytes_per_task = sizeof(weft::detail::task_cell) + sizeof(int);
+    constexpr std::size_t k_budget = k_want * k_min_bytes_per_task / 2;
+    single_malloc_arena();
     ASSERT_EQ(weft_init(2), 0);
     weft::runtime rt(weft::options{2, 0, 0});
     std::vector<weft::future<int>> outstanding;
     outstanding.reserve(k_want);
-    limit_address_space(384);
+    ASSERT_NO_FATAL_FAILURE(limit_address_space_to_current_plus(k_budget, "10M outstanding tasks"));
     std::size_t spawned = 0;
     bool exhausted = false;
     try {
