@@ -65,6 +65,27 @@ void *result_of(task_cell *cell) noexcept {
     return *static_cast<void **>(cell->payload());
 }
 
+// weft_future_then of a future whose task has finished: the mapped task is spawned at once, like
+// any spawn, on the input's runtime: the default runtime starts again if it was shut down, and a
+// runtime that is shutting down (or gone) refuses it with ECANCELED. This path never leaves a task
+// in the queue of a stopped runtime, where it would wait forever.
+weft_future *then_of_done(task_cell *source, weft_task_fn map) noexcept {
+    task_cell *mapped = nullptr;
+    try {
+        weft::detail::scheduler *sched = weft::detail::scheduler::from_id(source->runtime_id);
+        if (sched && sched == weft::detail::default_scheduler_if_created()) sched = &weft::detail::default_scheduler();
+        if (!sched) throw weft::runtime_closed();
+        mapped = weft::detail::typed_cell<c_then_task, void *>::make(c_then_task{map, source}, sched->id(), 2, 0);
+        sched->submit(mapped);
+        return handle_of(mapped);
+    } catch (...) {
+        if (mapped) weft::detail::typed_cell<c_then_task, void *>::discard(mapped);
+        weft::detail::release(source);
+        errno = errno_of_current_exception();
+        return nullptr;
+    }
+}
+
 }  // namespace
 
 extern "C" {
@@ -78,7 +99,19 @@ int weft_init(unsigned workers) {
     }
 }
 
-void weft_shutdown(void) { weft::detail::default_scheduler_unstarted().stop(); }
+void weft_shutdown(void) {
+    weft::detail::scheduler *s = weft::detail::default_scheduler_if_created();
+    if (!s) return;
+    if (s->inside_own_task()) {
+        errno = EDEADLK;  // it would wait for the calling task and join its thread
+        return;
+    }
+    try {
+        s->stop();
+    } catch (...) {
+        errno = errno_of_current_exception();
+    }
+}
 
 unsigned weft_workers(void) {
     try {
@@ -122,7 +155,8 @@ int weft_spawn_detached(weft_detached_fn fn, void *arg) {
 void weft_wait_all(void) {
     try {
         weft::detail::scheduler *s = weft::detail::t_context.sched;
-        (s ? *s : weft::detail::default_scheduler_unstarted()).wait_idle();
+        if (!s) s = weft::detail::default_scheduler_if_created();
+        if (s) s->wait_idle();
     } catch (...) {
     }
 }
@@ -208,6 +242,7 @@ weft_future *weft_future_then(weft_future *f, weft_task_fn map) {
         return nullptr;
     }
     task_cell *source = cell_of(f);
+    if (source->state.load(std::memory_order_acquire) & weft::detail::k_done) return then_of_done(source, map);
     try {
         // Built claimed, so that nobody awaiting it can run it inline before its input is done;
         // submit_when_ready clears the claim as it submits it.
@@ -223,8 +258,8 @@ weft_future *weft_future_then(weft_future *f, weft_task_fn map) {
 }
 
 weft_stats_t weft_stats(void) {
-    std::uint64_t c[5];
-    weft::detail::default_scheduler_unstarted().collect_stats(c);
+    std::uint64_t c[5] = {};
+    if (weft::detail::scheduler *s = weft::detail::default_scheduler_if_created()) s->collect_stats(c);
     return {c[0], c[1], c[2], c[3], c[4]};
 }
 

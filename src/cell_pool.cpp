@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <new>
+#include <pthread.h>
 #include <sys/mman.h>
 
 namespace weft::detail {
@@ -178,5 +179,13 @@ pool_stats pool_statistics() noexcept {
     const std::size_t chunks = g_chunks.load(std::memory_order_relaxed);
     return {chunks, chunks * k_chunk_bytes};
 }
+
+namespace {
+// fork(): the child must not inherit the registry lock held by a thread it does not have (see
+// "Fork" in scheduler.cpp).
+void lock_registry() noexcept { g_registry_mutex.lock(); }
+void unlock_registry() noexcept { g_registry_mutex.unlock(); }
+[[maybe_unused]] const int g_fork_handlers_installed = pthread_atfork(&lock_registry, &unlock_registry, &unlock_registry);
+}  // namespace
 
 }  // namespace weft::detail

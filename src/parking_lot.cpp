@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <pthread.h>
 
 namespace weft::detail {
 
@@ -72,5 +73,17 @@ void parking_lot::fire_all(const void *key) noexcept {
         r->continuation(r);
     }
 }
+
+namespace {
+// fork(): the child must not inherit a bucket lock held by a thread it does not have (see "Fork" in
+// scheduler.cpp). Buckets are always taken one at a time, so taking all in order cannot deadlock.
+void lock_all_buckets() noexcept {
+    for (auto &b : g_buckets) b.mutex.lock();
+}
+void unlock_all_buckets() noexcept {
+    for (auto &b : g_buckets) b.mutex.unlock();
+}
+[[maybe_unused]] const int g_fork_handlers_installed = pthread_atfork(&lock_all_buckets, &unlock_all_buckets, &unlock_all_buckets);
+}  // namespace
 
 }  // namespace weft::detail

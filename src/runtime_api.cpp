@@ -5,6 +5,9 @@
 
 #include <weft/weft.hpp>
 
+#include <cstdio>
+#include <thread>
+
 namespace weft {
 
 runtime::runtime(options opts) : m_sched(new detail::scheduler()) {
@@ -16,7 +19,26 @@ runtime::runtime(options opts) : m_sched(new detail::scheduler()) {
     }
 }
 
-runtime::~runtime() { delete m_sched; }
+// See "Own-task calls" in scheduler.cpp. From one of its own tasks the destructor cannot stop the
+// runtime (the stop would wait for the calling task and join its thread), and it cannot throw: it
+// hands the scheduler to a new thread, which stops it (running every task, the caller's included,
+// to completion) and frees it. Should even that thread not start, the scheduler is leaked, with
+// a message: the only alternatives are a deadlock or a use-after-free.
+runtime::~runtime() {
+    if (!m_sched->inside_own_task()) {
+        delete m_sched;
+        return;
+    }
+    detail::scheduler *const sched = m_sched;
+    try {
+        std::thread([sched] { delete sched; }).detach();
+    } catch (...) {
+        std::fputs("weft: a runtime destroyed from its own task could not be stopped (no thread); it is leaked\n",
+                   stderr);
+    }
+}
+
+void runtime::shutdown() { m_sched->stop(); }
 
 void runtime::wait_idle() { m_sched->wait_idle(); }
 unsigned runtime::workers() const noexcept { return m_sched->worker_count(); }

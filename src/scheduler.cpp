@@ -11,6 +11,33 @@
 // Quiescence: each worker counts the tasks it spawned and executed; outside threads share two
 // counters. Reading every `executed` (acquire) before every `spawned` makes spawned >= executed
 // hold for the snapshot, and equality means no task was pending at the moment of the reads.
+//
+// Protocol "Worker set ownership". The worker records and the idle coordinator of one start form
+// the worker set. start() builds it completely before publishing it under m_set_mutex, and only
+// then creates the threads; stop() joins the threads, waits for the accepted outside spawns, and
+// then folds the workers' counters into m_retired_counters and frees the set, again under
+// m_set_mutex. Three kinds of reader, three rules: the workers read the set freely (it outlives
+// them); a spawn that passed the m_accepting check reads it freely (stop waits for it); every other
+// reader (stats, quiescence, worker_count, a continuation submitted after the drain) holds
+// m_set_mutex for the few loads it makes, so it sees either a whole set or none. Because the fold
+// and the free happen in one critical section, stats never count a worker twice or not at all, and
+// never go backwards. Rejected: a reference-counted snapshot (a reader would need hazard pointers to
+// take a reference safely, for a structure that changes only at start and stop), and taking
+// m_lifecycle in readers (stop holds it for the whole drain, so stats would block for as long).
+//
+// Protocol "Own-task calls". stop() called from a task of the same runtime would wait for that task
+// and join its own thread; start() from one could deadlock with a stop() that holds m_lifecycle
+// while draining. Both check t_context first, before any lock: stop() throws std::logic_error
+// (the C ABI sets EDEADLK), start() throws std::system_error(EDEADLK). weft::runtime's destructor
+// cannot throw, so from its own task it hands the scheduler to a new thread that stops and frees
+// it once the calling task has returned (runtime_api.cpp).
+//
+// Protocol "Fork". The process-wide locks (the runtime registry here, the cell pools' registry, the
+// parking-lot buckets) are taken by pthread_atfork prepare handlers and released on both sides, so
+// the child never inherits one held by a thread it does not have. The child marks every runtime
+// that existed as forked (no threads, no spawns, stop without joining) and forgets the default
+// runtime, whose next use creates a fresh one. Known limit: a child forked from inside a task
+// continues on a copy of a worker's stack and may only exec or _exit.
 #include "scheduler.hpp"
 
 #include "cell_pool.hpp"
@@ -22,8 +49,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <string>
+#include <cstdio>
+#include <limits.h>
+#include <new>
 #include <sched.h>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 
@@ -36,15 +66,17 @@ namespace {
 constexpr std::size_t k_max_runtimes = 4096;
 std::mutex g_registry_mutex;
 atomic<scheduler *> g_registry[k_max_runtimes];
-std::vector<std::uint16_t> g_free_ids;  // guarded by g_registry_mutex
-std::uint16_t g_next_id = 0;            // guarded by g_registry_mutex
+// Ids given back, a stack in a fixed array so that unregistering never allocates (it runs in a
+// destructor). Both guarded by g_registry_mutex.
+std::uint16_t g_free_ids[k_max_runtimes];
+std::size_t g_free_count = 0;
+std::uint16_t g_next_id = 0;  // guarded by g_registry_mutex
 
 std::uint16_t register_scheduler(scheduler *s) {
     std::lock_guard lock(g_registry_mutex);
     std::uint16_t id;
-    if (!g_free_ids.empty()) {
-        id = g_free_ids.back();
-        g_free_ids.pop_back();
+    if (g_free_count > 0) {
+        id = g_free_ids[--g_free_count];
     } else {
         if (g_next_id == k_max_runtimes) throw std::system_error(EAGAIN, std::generic_category(), "weft: too many runtimes");
         id = g_next_id++;
@@ -53,35 +85,53 @@ std::uint16_t register_scheduler(scheduler *s) {
     return id;
 }
 
-void unregister_scheduler(std::uint16_t id) {
+void unregister_scheduler(std::uint16_t id) noexcept {
     std::lock_guard lock(g_registry_mutex);
     g_registry[id].store(nullptr, std::memory_order_release);
-    g_free_ids.push_back(id);
+    g_free_ids[g_free_count++] = id;
 }
 
-std::uint32_t configured_workers(std::uint32_t requested) {
-    if (requested) return requested;
-    if (const char *env = std::getenv("WEFT_WORKERS")) {
-        const long v = std::strtol(env, nullptr, 10);
-        if (v > 0 && v <= 4096) return static_cast<std::uint32_t>(v);
+// The CPUs this process may run on (its affinity mask, as set by taskset or a container's cpuset),
+// else the CPUs online.
+std::uint32_t available_cpus() noexcept {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        const int n = CPU_COUNT(&set);
+        if (n > 0) return static_cast<std::uint32_t>(n);
     }
     const unsigned hw = std::thread::hardware_concurrency();
     return hw ? hw : 1;
 }
 
-struct worker_start {
-    scheduler *sched;
-    worker *w;
-};
+// WEFT_WORKERS as a count in [1, k_max_workers], or 0 when unset or invalid. An invalid value is
+// reported on stderr once per process, and the default is used.
+std::uint32_t workers_from_environment() noexcept {
+    const char *env = std::getenv("WEFT_WORKERS");
+    if (!env) return 0;
+    std::uint64_t v = 0;
+    const char *c = env;
+    for (; *c >= '0' && *c <= '9' && v <= k_max_workers; ++c) v = v * 10 + static_cast<std::uint64_t>(*c - '0');
+    if (c != env && *c == 0 && v >= 1 && v <= k_max_workers) return static_cast<std::uint32_t>(v);
+    static std::atomic<bool> reported{false};
+    if (!reported.exchange(true, std::memory_order_relaxed))
+        std::fprintf(stderr, "weft: ignoring WEFT_WORKERS=\"%s\": expected a whole number from 1 to %u\n", env,
+                     static_cast<unsigned>(k_max_workers));
+    return 0;
+}
+
+std::uint32_t configured_workers(std::uint32_t requested) noexcept {
+    if (requested) return requested;
+    if (const std::uint32_t n = workers_from_environment()) return n;
+    return std::min(available_cpus(), k_max_workers);
+}
 
 void *worker_entry(void *arg) {
-    auto *start = static_cast<worker_start *>(arg);
-    scheduler *sched = start->sched;
-    worker *w = start->w;
-    delete start;
-    const std::string name = "weft-worker-" + std::to_string(w->index);
-    pthread_setname_np(pthread_self(), name.c_str());
-    sched->worker_main(*w);
+    worker *w = static_cast<worker *>(arg);
+    char name[16];  // the kernel's limit, terminator included
+    std::snprintf(name, sizeof name, "weft-worker-%u", static_cast<unsigned>(w->index));
+    pthread_setname_np(pthread_self(), name);
+    w->sched.worker_main(*w);
     return nullptr;
 }
 }  // namespace
@@ -91,11 +141,22 @@ scheduler *scheduler::from_id(std::uint16_t id) noexcept { return g_registry[id]
 scheduler::scheduler() : m_id(register_scheduler(this)) {}
 
 scheduler::~scheduler() {
-    stop();
+    stop_unchecked();
     unregister_scheduler(m_id);
 }
 
+bool scheduler::inside_own_task() const noexcept {
+    const thread_context &ctx = t_context;
+    return ctx.sched == this || (ctx.self && &ctx.self->sched == this);
+}
+
 void scheduler::start(const scheduler_config &config) {
+    // See "Own-task calls": checked before m_lifecycle, which a draining stop() holds.
+    if (inside_own_task())
+        throw std::system_error(EDEADLK, std::generic_category(), "weft: a runtime cannot be started from its own task");
+    if (config.workers > k_max_workers) throw std::invalid_argument("weft: more workers than k_max_workers (4096)");
+    if (config.stack_size != 0 && config.stack_size < static_cast<std::size_t>(PTHREAD_STACK_MIN))
+        throw std::invalid_argument("weft: worker stack size below PTHREAD_STACK_MIN");
     std::lock_guard lock(m_lifecycle);
     if (m_running.load(std::memory_order_relaxed)) throw std::system_error(EBUSY, std::generic_category(), "weft: already running");
     const std::uint32_t n = configured_workers(config.workers);
@@ -104,35 +165,41 @@ void scheduler::start(const scheduler_config &config) {
         capacity = k_default_queue_capacity;
     const std::size_t stack = config.stack_size ? config.stack_size : k_default_stack_size;
 
-    m_workers.clear();
+    // Everything that allocates happens before the first thread exists.
+    std::vector<std::unique_ptr<worker>> workers;
+    workers.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-        m_workers.push_back(std::make_unique<worker>(*this, i, capacity));
-        m_workers.back()->rng = 0x9E3779B97F4A7C15ull * (i + 1) + m_id;
+        workers.push_back(std::make_unique<worker>(*this, i, capacity));
+        workers.back()->rng = 0x9E3779B97F4A7C15ull * (i + 1) + m_id;
     }
-    m_idle = std::make_unique<idle_coordinator>(n);
+    auto idle = std::make_unique<idle_coordinator>(n);
+    pthread_attr_t attr;
+    if (int e = pthread_attr_init(&attr)) throw std::system_error(e, std::generic_category(), "weft: pthread_attr_init");
+    if (int e = pthread_attr_setstacksize(&attr, stack)) {
+        pthread_attr_destroy(&attr);
+        throw std::system_error(e, std::generic_category(), "weft: invalid worker stack size");
+    }
+    {
+        std::lock_guard set(m_set_mutex);
+        m_workers.swap(workers);
+        m_idle.swap(idle);
+        m_set_live = true;
+    }
     m_shutdown.store(false, std::memory_order_relaxed);
 
-    pthread_attr_t attr;
-    pthread_attr_init(&attr);
-    pthread_attr_setstacksize(&attr, stack);
     std::uint32_t started = 0;
     int error = 0;
     for (; started < n; ++started) {
-        auto *arg = new worker_start{this, m_workers[started].get()};
-        error = pthread_create(&m_workers[started]->thread, &attr, &worker_entry, arg);
-        if (error) {
-            delete arg;
-            break;
-        }
+        error = pthread_create(&m_workers[started]->thread, &attr, &worker_entry, m_workers[started].get());
+        if (error) break;
     }
     pthread_attr_destroy(&attr);
     if (error) {
         // Stop the workers that did start; they find no work and exit.
         m_shutdown.store(true, std::memory_order_seq_cst);
-        for (std::uint32_t w : m_idle->take_all_parked()) m_workers[w]->park.unpark();
         for (std::uint32_t i = 0; i < started; ++i) m_workers[i]->park.unpark();
         for (std::uint32_t i = 0; i < started; ++i) pthread_join(m_workers[i]->thread, nullptr);
-        m_workers.clear();
+        retire_worker_set();
         throw std::system_error(error, std::generic_category(), "weft: cannot start worker threads");
     }
     m_running.store(true, std::memory_order_release);
@@ -140,23 +207,49 @@ void scheduler::start(const scheduler_config &config) {
 }
 
 void scheduler::stop() {
+    if (inside_own_task()) throw std::logic_error("weft: a runtime cannot be stopped from one of its own tasks");
+    stop_unchecked();
+}
+
+void scheduler::stop_unchecked() noexcept {
     std::lock_guard lock(m_lifecycle);
     if (!m_running.load(std::memory_order_relaxed)) return;
     m_accepting.store(false, std::memory_order_seq_cst);
+    if (m_forked) {
+        // A child after fork(): the workers do not exist here, and neither will their tasks run.
+        m_running.store(false, std::memory_order_release);
+        return;
+    }
     wait_idle();
     m_shutdown.store(true, std::memory_order_seq_cst);
-    for (std::uint32_t w : m_idle->take_all_parked()) m_workers[w]->park.unpark();
+    // Every worker is unparked directly (the parked set may change meanwhile; it dies with the set).
     for (auto &w : m_workers) w->park.unpark();
     for (auto &w : m_workers) pthread_join(w->thread, nullptr);
     // A spawn from outside may still be between its push and its wake-up call (its task already
     // ran, so the drain did not wait for it): wait until every accepted outside spawn is done.
     while (m_outside_submitted.load(std::memory_order_acquire) != m_outside_spawned.load(std::memory_order_acquire))
         sched_yield();
-    // Fold the workers' counters into the retired totals. The outside counters are never reset:
-    // a spawn refused while closing undoes its increment later, and must not undo a reset.
-    for (const auto &w : m_workers) w->counters.add_to(m_retired_counters);
-    m_workers.clear();
+    retire_worker_set();
     m_running.store(false, std::memory_order_release);
+}
+
+void scheduler::retire_worker_set() noexcept {
+    std::vector<std::unique_ptr<worker>> workers;
+    std::unique_ptr<idle_coordinator> idle;
+    {
+        std::lock_guard set(m_set_mutex);
+        // The outside counters are never reset: a spawn refused while closing undoes its
+        // increment later, and must not undo a reset.
+        for (const auto &w : m_workers) w->counters.add_to(m_retired_counters);
+        m_workers.swap(workers);
+        m_idle.swap(idle);
+        m_set_live = false;
+    }
+}  // the set is freed here, outside the lock
+
+std::uint32_t scheduler::worker_count() const noexcept {
+    std::lock_guard set(m_set_mutex);
+    return static_cast<std::uint32_t>(m_workers.size());
 }
 
 void scheduler::submit(task_cell *cell) {
@@ -172,20 +265,30 @@ bool scheduler::try_submit(task_cell *cell, bool refuse_when_closing) noexcept {
         push_from_worker(*ctx.self, cell);
         return true;
     }
+    if (m_forked) return false;  // a child after fork(): no worker will ever run it
     // seq_cst: pairs with stop()'s seq_cst store of m_accepting (see "Drain on stop").
     m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
-    if (refuse_when_closing && !m_accepting.load(std::memory_order_seq_cst) && ctx.sched != this) {
+    const bool accepting = m_accepting.load(std::memory_order_seq_cst);
+    if (refuse_when_closing && !accepting && ctx.sched != this) {
         m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
         return false;
     }
-    push_from_outside(cell);
+    m_outside_accepted.fetch_add(1, std::memory_order_relaxed);
+    push_from_outside(cell, accepting);
     return true;
 }
 
-void scheduler::push_from_outside(task_cell *cell) noexcept {
+void scheduler::push_from_outside(task_cell *cell, bool covered) noexcept {
     m_injector.push(cell);
     // The injector's push is a seq_cst exchange: the spawner's half of "Searching and parking".
-    if (m_idle->should_notify(std::memory_order_seq_cst)) notify_one_parked();
+    if (covered) {
+        if (m_idle->should_notify(std::memory_order_seq_cst)) notify_one_parked();
+    } else {
+        // Not covered by the drain: the worker set may be being replaced or freed ("Worker set
+        // ownership"). A task pushed after a stop waits in the injector for the next start.
+        std::lock_guard set(m_set_mutex);
+        if (m_set_live && m_idle->should_notify(std::memory_order_seq_cst)) notify_one_parked();
+    }
     // The last touch of the scheduler by this spawn: stop() waits for it (release pairs with
     // its acquire) before it frees the workers and the idle coordinator.
     m_outside_submitted.fetch_add(1, std::memory_order_release);
@@ -221,7 +324,7 @@ void scheduler::notify_one_parked() noexcept {
 }
 
 bool scheduler::quiescent(std::uint64_t running_here) const noexcept {
-    // m_retired_counters only changes under m_lifecycle while no task runs.
+    std::lock_guard set(m_set_mutex);  // "Worker set ownership"
     std::uint64_t executed = m_retired_counters[1] + m_outside_executed.load(std::memory_order_acquire);
     for (const auto &w : m_workers) executed += w->counters.executed.load(std::memory_order_acquire);
     std::uint64_t spawned = m_retired_counters[0] + m_outside_spawned.load(std::memory_order_acquire);
@@ -244,6 +347,7 @@ struct idle_wait {
 }  // namespace
 
 void scheduler::wait_idle() {
+    if (m_forked) return;  // a child after fork(): what was pending will never run here
     const thread_context &ctx = t_context;
     // Tasks of this runtime nested on the calling thread's stack cannot finish while it waits.
     const idle_wait me{this, (ctx.sched == this) ? ctx.depth : 0};
@@ -269,17 +373,66 @@ void scheduler::notify_idle_waiters() noexcept {
 }
 
 void scheduler::collect_stats(std::uint64_t out[5]) const noexcept {
+    std::lock_guard set(m_set_mutex);  // "Worker set ownership": a whole set or none
     std::copy(m_retired_counters, m_retired_counters + 5, out);
-    out[0] += m_outside_spawned.load(std::memory_order_relaxed);
+    out[0] += m_outside_accepted.load(std::memory_order_relaxed);
     out[1] += m_outside_executed.load(std::memory_order_relaxed);
     for (const auto &w : m_workers) w->counters.add_to(out);
 }
 
+namespace {
+// The default runtime: created on first use and never destroyed, so that spawns racing
+// weft_shutdown never touch freed memory. A child after fork() forgets it (it is left as it was,
+// marked forked) and creates its own on first use.
+std::mutex g_default_mutex;  // serialises creation
+atomic<scheduler *> g_default{nullptr};  // written under g_default_mutex (release), read by all (acquire)
+}  // namespace
+
+scheduler *default_scheduler_if_created() noexcept { return g_default.load(std::memory_order_acquire); }
+
 scheduler &default_scheduler_unstarted() {
-    // Never destroyed: spawns racing weft_shutdown must never touch freed memory.
-    static scheduler *const s = new scheduler();
+    if (scheduler *s = g_default.load(std::memory_order_acquire)) return *s;
+    std::lock_guard lock(g_default_mutex);
+    scheduler *s = g_default.load(std::memory_order_relaxed);
+    if (!s) {
+        s = new scheduler();
+        g_default.store(s, std::memory_order_release);  // pairs with the acquire loads above
+    }
     return *s;
 }
+
+// See "Fork" at the top of this file. Prepare runs in the forking thread before fork(); parent and
+// child run after it, each in its own process, before any other code there.
+struct fork_handlers {
+    static void prepare() noexcept {
+        g_default_mutex.lock();
+        g_registry_mutex.lock();
+    }
+    static void parent() noexcept {
+        g_registry_mutex.unlock();
+        g_default_mutex.unlock();
+    }
+    static void child() noexcept {
+        // This thread is the child's only one: plain writes are safe. The runtimes' own locks may
+        // have been held by threads that do not exist here; fresh ones replace them.
+        for (auto &slot : g_registry) {
+            scheduler *s = slot.load(std::memory_order_relaxed);
+            if (!s) continue;
+            s->m_forked = true;
+            ::new (&s->m_lifecycle) std::mutex();
+            ::new (&s->m_set_mutex) std::mutex();
+            s->m_accepting.store(false, std::memory_order_relaxed);
+        }
+        g_default.store(nullptr, std::memory_order_relaxed);
+        g_registry_mutex.unlock();
+        g_default_mutex.unlock();
+    }
+};
+
+namespace {
+[[maybe_unused]] const int g_fork_handlers_installed =
+    pthread_atfork(&fork_handlers::prepare, &fork_handlers::parent, &fork_handlers::child);
+}  // namespace
 
 scheduler &default_scheduler() {
     scheduler *const s = &default_scheduler_unstarted();

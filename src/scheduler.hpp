@@ -20,11 +20,15 @@ namespace weft::detail {
 class scheduler;
 
 struct scheduler_config {
-    std::uint32_t workers = 0;          // 0: WEFT_WORKERS, else the CPU count
-    std::size_t stack_size = 0;         // 0: k_default_stack_size
+    std::uint32_t workers = 0;          // 0: WEFT_WORKERS, else the CPUs this process may run on
+    std::size_t stack_size = 0;         // 0: k_default_stack_size; else at least PTHREAD_STACK_MIN
     std::uint32_t queue_capacity = 0;   // 0: k_default_queue_capacity
 };
 
+// The most workers one runtime may have, from weft_init, runtime options or WEFT_WORKERS. Far
+// above the core counts weft targets; it exists so that a typo or an unsigned wrap-around (say
+// weft_init(-1)) is refused at once instead of asking for billions of worker records.
+inline constexpr std::uint32_t k_max_workers = 4096;
 // 256 slots, as in tokio and Go: big enough to absorb a burst of spawns, small enough that
 // stealing half is cheap.
 inline constexpr std::uint32_t k_default_queue_capacity = k_chaos ? 4 : 256;
@@ -87,16 +91,22 @@ public:
     scheduler();
     ~scheduler();
 
-    // Starts the workers. Throws std::system_error when threads cannot be created.
+    // Starts the workers. Throws std::invalid_argument for a bad configuration (more than
+    // k_max_workers, a stack below PTHREAD_STACK_MIN), std::system_error with EBUSY when running,
+    // EDEADLK from one of its own tasks, or the error of thread creation; std::bad_alloc. On a
+    // throw no worker thread is left running.
     void start(const scheduler_config &config);
-    // Runs every queued task, then stops and joins the workers.
+    // Runs every queued task, then stops and joins the workers. Throws std::logic_error when
+    // called from one of this runtime's own tasks (it would wait for itself and join its thread).
     void stop();
     bool running() const noexcept { return m_running.load(std::memory_order_acquire); }
+    // True while the calling thread runs a task of this runtime (or is one of its workers).
+    bool inside_own_task() const noexcept;
 
     void submit(task_cell *cell);                  // throws runtime_closed when closing
     void submit_internal(task_cell *cell) noexcept;  // continuations: never refused
     void wait_idle();
-    std::uint32_t worker_count() const noexcept { return static_cast<std::uint32_t>(m_workers.size()); }
+    std::uint32_t worker_count() const noexcept;
     std::uint16_t id() const noexcept { return m_id; }
     void collect_stats(std::uint64_t out[5]) const noexcept;
 
@@ -107,27 +117,45 @@ public:
 
 private:
     friend struct worker_ops;
+    friend struct fork_handlers;
+    void stop_unchecked() noexcept;
+    // After joining (or failing to start) the workers: folds their counters and frees the set.
+    void retire_worker_set() noexcept;
     // False (nothing queued) when refusing and the runtime is closing to outside spawns.
     bool try_submit(task_cell *cell, bool refuse_when_closing) noexcept;
     void push_from_worker(worker &w, task_cell *cell) noexcept;
-    void push_from_outside(task_cell *cell) noexcept;
+    // covered: the spawn passed the m_accepting check, so stop() waits for it ("Drain on stop").
+    void push_from_outside(task_cell *cell, bool covered) noexcept;
     void notify_one_parked() noexcept;
     void notify_idle_waiters() noexcept;
     bool quiescent(std::uint64_t running_here) const noexcept;
 
     std::uint16_t m_id;
+    // The worker set ("Worker set ownership" in scheduler.cpp): replaced by start and freed by stop
+    // under m_set_mutex; read without the lock only by the workers themselves and by spawns that
+    // stop() waits for, and under the lock by everybody else (stats, quiescence, late wake-ups).
     std::vector<std::unique_ptr<worker>> m_workers;
     std::unique_ptr<idle_coordinator> m_idle;
     injection_queue m_injector;
 
-    std::mutex m_lifecycle;  // serialises start and stop
+    std::mutex m_lifecycle;  // serialises start and stop; never taken under m_set_mutex
+    mutable std::mutex m_set_mutex;  // guards the replacement of m_workers and m_idle, and the two below
+    bool m_set_live = false;         // m_workers and m_idle belong to a started runtime
+    // Counters of the workers of earlier starts (spawned, executed, stolen, parked, woken).
+    std::uint64_t m_retired_counters[5] = {};
+    // Set only in a child process after fork(), which has none of this runtime's threads; read by
+    // that child's only thread. Such a runtime refuses spawns and stops without joining.
+    bool m_forked = false;
     // Written by start/stop; read by submit (outside threads) with seq_cst, paired with the
     // seq_cst increment of m_outside_spawned: a spawn either sees the closing or is drained.
     alignas(k_cache_line) atomic<bool> m_accepting{false};
     atomic<bool> m_running{false};
     atomic<bool> m_shutdown{false};  // written by stop; read by workers before they park
-    // Spawns and completions made by threads that are not this runtime's workers.
+    // Spawns and completions made by threads that are not this runtime's workers. m_outside_spawned
+    // also counts, for a moment, spawns that are then refused (it drives the drain);
+    // m_outside_accepted counts only accepted ones, so that stats never go backwards.
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_spawned{0};
+    atomic<std::uint64_t> m_outside_accepted{0};
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_executed{0};
     // Outside spawns that finished touching the scheduler; stop() waits for it to reach
     // m_outside_spawned. Written by outside spawners, read by stop().
@@ -135,9 +163,6 @@ private:
     // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
     // Its address is also the parking-lot key they sleep on.
     alignas(k_cache_line) mutable atomic<std::uint32_t> m_idle_waiters{0};
-    // Counters of the workers of earlier starts (spawned, executed, stolen, parked, woken);
-    // written by stop() under m_lifecycle, read by stats and the quiescence check.
-    std::uint64_t m_retired_counters[5] = {};
 };
 
 // The task-cell lifecycle (task_cell.cpp).
@@ -159,7 +184,9 @@ struct wait_target {
 bool wait_until(const wait_target &target, std::int64_t deadline_ns);
 
 // The runtime behind weft::spawn outside tasks and the C ABI: started on first use, restartable.
+// A child process after fork() gets a fresh one on first use.
 scheduler &default_scheduler();
 scheduler &default_scheduler_unstarted();
+scheduler *default_scheduler_if_created() noexcept;
 
 }  // namespace weft::detail

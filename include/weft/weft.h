@@ -19,11 +19,17 @@ typedef struct weft_future weft_future;
 typedef void *(*weft_task_fn)(void *arg);
 typedef void (*weft_detached_fn)(void *arg);
 
-/* Starts the default runtime with `workers` threads (0: WEFT_WORKERS, else the CPU count).
- * Returns 0, EBUSY when it is already running, or another errno value (EAGAIN, ENOMEM). */
+/* Starts the default runtime with `workers` threads (0: WEFT_WORKERS when it holds a number from
+ * 1 to 4096, else the number of CPUs in the process's affinity mask; an invalid WEFT_WORKERS is
+ * reported once on stderr). Returns 0, EBUSY when it is already running, EINVAL for more than 4096
+ * workers, EDEADLK when called from one of the default runtime's own tasks, or another errno
+ * value (EAGAIN, ENOMEM); on an error no worker thread is left running. */
 WEFT_API int weft_init(unsigned workers);
 /* Runs every task already spawned (and all they spawn), then stops the workers.
- * A later spawn or weft_init starts the runtime again. */
+ * A later spawn or weft_init starts the runtime again. Called from one of the default runtime's
+ * own tasks it does nothing and sets errno to EDEADLK (it would wait for its caller).
+ * In a child process after fork() the default runtime starts afresh on first use; what was
+ * pending in the parent does not run there, and weft_shutdown is safe. */
 WEFT_API void weft_shutdown(void);
 /* Worker count of the default runtime (starting it if needed). */
 WEFT_API unsigned weft_workers(void);
@@ -32,7 +38,8 @@ WEFT_API unsigned weft_workers(void);
 WEFT_API weft_future *weft_spawn(weft_task_fn fn, void *arg);
 /* Spawns fn(arg) with no future. Returns 0, EINVAL or ENOMEM. */
 WEFT_API int weft_spawn_detached(weft_detached_fn fn, void *arg);
-/* Returns when every task spawned so far, and everything those spawned, has finished. */
+/* Returns when every task spawned so far, and everything those spawned, has finished. Safe to call
+ * while another thread starts and stops the runtime. */
 WEFT_API void weft_wait_all(void);
 
 /* Waits, returns the result and releases f. NULL with errno EINVAL when f is NULL. */
@@ -57,10 +64,13 @@ WEFT_API weft_future *weft_when_all(weft_future *const *futures, size_t n);
 /* Resolves to (void *)(uintptr_t)index of the first input found ready. EINVAL for n == 0. */
 WEFT_API weft_future *weft_when_any(weft_future *const *futures, size_t n);
 /* Consumes f; resolves to map(result of f), run as a task. EINVAL for a NULL argument
- * (f is then still released when it is not NULL). */
+ * (f is then still released when it is not NULL). When f has already finished, map is spawned at
+ * once like weft_spawn: after weft_shutdown the default runtime starts again; while it shuts down
+ * the call fails with ECANCELED (f is released). */
 WEFT_API weft_future *weft_future_then(weft_future *f, weft_task_fn map);
 
-/* Counters of the default runtime since it started. */
+/* Counters of the default runtime since it was first started, across restarts; zero before.
+ * Each counter only grows, also while another thread starts and stops the runtime. */
 typedef struct weft_stats_t {
     uint64_t spawned;   /* tasks created */
     uint64_t executed;  /* tasks run to completion */

@@ -155,11 +155,21 @@ private:
 };
 
 // A set of worker threads with their queues. Several may exist; a task runs on the runtime it
-// was spawned on. The destructor runs every task spawned so far (and what they spawn), then joins.
+// was spawned on. The constructor throws std::invalid_argument for more than 4096 workers or a
+// stack_size below PTHREAD_STACK_MIN, std::system_error when threads cannot start, std::bad_alloc;
+// no thread is left running then. The worker count defaults to WEFT_WORKERS, else to the CPUs in
+// the process's affinity mask.
 class runtime {
 public:
     explicit runtime(options opts = {});
+    // Runs every task spawned so far (and what they spawn), then joins the workers. From one of
+    // this runtime's own tasks it cannot wait for itself: it then returns at once and a separate
+    // thread finishes the shutdown after the calling task returns (the tasks still run; the
+    // runtime object must not be used any more).
     ~runtime();
+    // Like the destructor, but the object stays: later spawns throw runtime_closed. Throws
+    // std::logic_error when called from one of this runtime's own tasks. Repeating it is harmless.
+    void shutdown();
     runtime(const runtime &) = delete;
     runtime &operator=(const runtime &) = delete;
 
