@@ -5,26 +5,112 @@
 #include <weft/weft.h>
 #include <weft/weft.hpp>
 
-#include <cassert>
 #include <cerrno>
-#include <climits>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <new>
 #include <system_error>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define WEFT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define WEFT_ASAN 1
+#endif
+#endif
+#if defined(WEFT_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
 
 using weft::detail::task_cell;
 
-struct weft_future {};  // never defined in full: a weft_future* is a task_cell*
+struct weft_future {};  // never defined in full: a weft_future* is a task_cell*, maybe tagged
 
+// Protocol "Checked handles". In debug and AddressSanitizer builds a handle is checked at every
+// entry point, so that a released handle (released twice, used after weft_await or
+// weft_future_then consumed it) stops the program with a message instead of silently releasing
+// whatever lives in that memory now. A released handle points at a cell that is either still alive
+// (a worker or a combinator holds a reference), free (poisoned under ASan, see "Poisoned free cells"
+// in cell_pool.hpp, and with a zero count), or handed out again to another future. To tell the
+// last case, a checked handle carries the cell's generation (the bits of task_cell::flags above
+// k_heap_cell, bumped by every allocation) in its top 16 bits, which Linux leaves zero in user-space
+// addresses; for the first, releasing or consuming a handle sets k_handle_released in the cell's
+// state. A cell handed out a multiple of 2^15 times since the handle was made escapes the
+// generation check.
+// Release builds pass cells unchanged and check nothing: using a released handle is undefined there.
+// Rejected: a registry of live handles (a lock on every call, and a reused cell looks live again).
 namespace {
 
-task_cell *cell_of(const weft_future *f) noexcept {
-    auto *cell = reinterpret_cast<task_cell *>(const_cast<weft_future *>(f));
-    // Debug builds catch most uses of a released handle: a freed cell has no reference left.
-    assert(!cell || (cell->state.load(std::memory_order_relaxed) >> weft::detail::k_ref_shift) != 0);
+#if !defined(NDEBUG) || defined(WEFT_ASAN)
+constexpr bool k_checked_handles = true;
+#else
+constexpr bool k_checked_handles = false;
+#endif
+
+constexpr int k_tag_shift = 48;
+constexpr std::uintptr_t k_address_mask = (std::uintptr_t{1} << k_tag_shift) - 1;
+
+std::uintptr_t generation_of(const task_cell *cell) noexcept { return cell->flags / weft::detail::k_generation_step; }
+
+[[noreturn]] void dead_handle(const char *function, const char *why) noexcept {
+    std::fprintf(stderr, "weft: %s: %s\n", function, why);
+    std::abort();
+}
+
+bool is_free_memory(const task_cell *cell) noexcept {
+#if defined(WEFT_ASAN)
+    return __asan_address_is_poisoned(&cell->state) != 0;
+#else
+    (void)cell;
+    return false;
+#endif
+}
+
+// The cell behind a non-NULL handle, checked in checked builds.
+task_cell *cell_of(const weft_future *f, const char *function) noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(f);
+    if constexpr (!k_checked_handles) {
+        (void)function;
+        return reinterpret_cast<task_cell *>(bits);
+    } else {
+        auto *cell = reinterpret_cast<task_cell *>(bits & k_address_mask);
+        if (is_free_memory(cell)) dead_handle(function, "the future was already released (its memory is free)");
+        if ((bits >> k_tag_shift) != generation_of(cell))
+            dead_handle(function, "the future was already released (its memory now holds another future)");
+        const std::uint32_t s = cell->state.load(std::memory_order_relaxed);
+        if ((s & weft::detail::k_handle_released) || (s >> weft::detail::k_ref_shift) == 0)
+            dead_handle(function, "the future was already released");
+        return cell;
+    }
+}
+
+// The cell behind a handle that this call consumes (release, await, then).
+task_cell *take_cell(weft_future *f, const char *function) noexcept {
+    task_cell *cell = cell_of(f, function);
+    if constexpr (k_checked_handles) {
+        // The read-modify-write also catches two threads releasing the same handle at once.
+        if (cell->state.fetch_or(weft::detail::k_handle_released, std::memory_order_relaxed) &
+            weft::detail::k_handle_released)
+            dead_handle(function, "the future was already released");
+    }
     return cell;
 }
-weft_future *handle_of(task_cell *cell) noexcept { return reinterpret_cast<weft_future *>(cell); }
 
+weft_future *handle_of(task_cell *cell) noexcept {
+    auto bits = reinterpret_cast<std::uintptr_t>(cell);
+    if constexpr (k_checked_handles) {
+        if (bits & ~k_address_mask) dead_handle("weft", "a task cell above 2^48 cannot carry a checked handle");
+        bits |= generation_of(cell) << k_tag_shift;
+    }
+    return reinterpret_cast<weft_future *>(bits);
+}
+
+// A weft_task_fn written in C++ may throw: execute_claimed stores the exception in the cell as
+// for any task, and the entry points below report it as k_task_failed.
 struct c_task {
     weft_task_fn fn;
     void *arg;
@@ -39,11 +125,21 @@ struct c_then_task {
     weft_task_fn map;
     task_cell *source;
     void *operator()() const {
+        // Acquire pairs with the release that published k_done in complete(). An input that threw
+        // has no value: this task fails with the same exception and map is not called.
+        if (source->state.load(std::memory_order_acquire) & weft::detail::k_exception) {
+            std::exception_ptr e = *std::launder(static_cast<std::exception_ptr *>(source->payload()));
+            weft::detail::release(source);
+            std::rethrow_exception(std::move(e));
+        }
         void *value = *static_cast<void **>(source->payload());
         weft::detail::release(source);
         return map(value);
     }
 };
+
+// What weft_await and friends report for a task that threw (weft.h).
+constexpr int k_task_failed = ECANCELED;
 
 int errno_of_current_exception() noexcept {
     try {
@@ -59,9 +155,17 @@ int errno_of_current_exception() noexcept {
     }
 }
 
+// Whether a done cell's task threw. Acquire pairs with the release that published k_done.
+bool threw(const task_cell *cell) noexcept {
+    return (cell->state.load(std::memory_order_acquire) & weft::detail::k_exception) != 0;
+}
+
+// The result of a done cell: its value, or NULL with errno k_task_failed when the task threw.
 void *result_of(task_cell *cell) noexcept {
-    const std::uint32_t s = cell->state.load(std::memory_order_acquire);
-    if (s & weft::detail::k_exception) return nullptr;
+    if (threw(cell)) {
+        errno = k_task_failed;
+        return nullptr;
+    }
     return *static_cast<void **>(cell->payload());
 }
 
@@ -166,7 +270,7 @@ void *weft_await(weft_future *f) {
         errno = EINVAL;
         return nullptr;
     }
-    task_cell *cell = cell_of(f);
+    task_cell *cell = take_cell(f, "weft_await");
     weft::detail::wait_done(cell);
     void *value = result_of(cell);
     weft::detail::release(cell);
@@ -178,35 +282,41 @@ void *weft_future_get(weft_future *f) {
         errno = EINVAL;
         return nullptr;
     }
-    task_cell *cell = cell_of(f);
+    task_cell *cell = cell_of(f, "weft_future_get");
     weft::detail::wait_done(cell);
     return result_of(cell);
 }
 
 int weft_future_get_timeout(weft_future *f, int timeout_ms, void **result) {
     if (!f) return EINVAL;
-    task_cell *cell = cell_of(f);
+    task_cell *cell = cell_of(f, "weft_future_get_timeout");
     const std::int64_t deadline =
-        timeout_ms < 0 ? -1 : weft::detail::now_ns() + static_cast<std::int64_t>(timeout_ms) * 1000000;
+        timeout_ms < 0 ? -1 : weft::detail::deadline_after(std::chrono::milliseconds(timeout_ms));
     if (!weft::detail::wait_done_until(cell, deadline)) return ETIMEDOUT;
-    if (result) *result = result_of(cell);
-    return 0;
+    const bool failed = threw(cell);
+    if (result) *result = failed ? nullptr : *static_cast<void **>(cell->payload());
+    return failed ? k_task_failed : 0;
 }
 
 int weft_future_is_ready(const weft_future *f) {
-    return f && (cell_of(f)->state.load(std::memory_order_acquire) & weft::detail::k_done) ? 1 : 0;
+    return f && (cell_of(f, "weft_future_is_ready")->state.load(std::memory_order_acquire) & weft::detail::k_done)
+               ? 1
+               : 0;
 }
 
 void weft_future_release(weft_future *f) {
-    if (f) weft::detail::release(cell_of(f));
+    if (f) weft::detail::release(take_cell(f, "weft_future_release"));
 }
 
 void weft_future_cancel(weft_future *f) {
-    if (f) cell_of(f)->state.fetch_or(weft::detail::k_cancelled, std::memory_order_relaxed);
+    if (f) cell_of(f, "weft_future_cancel")->state.fetch_or(weft::detail::k_cancelled, std::memory_order_relaxed);
 }
 
 int weft_future_is_cancelled(const weft_future *f) {
-    return f && (cell_of(f)->state.load(std::memory_order_relaxed) & weft::detail::k_cancelled) ? 1 : 0;
+    return f && (cell_of(f, "weft_future_is_cancelled")->state.load(std::memory_order_relaxed) &
+                 weft::detail::k_cancelled)
+               ? 1
+               : 0;
 }
 
 int weft_task_cancelled(void) { return weft::detail::current_task_cancelled() ? 1 : 0; }
@@ -223,7 +333,12 @@ static weft_future *combine(weft_future *const *futures, size_t n, bool any) {
         }
     }
     try {
-        auto cells = reinterpret_cast<task_cell *const *>(futures);
+        std::vector<task_cell *> checked;
+        if constexpr (k_checked_handles) {
+            checked.reserve(n);
+            for (size_t i = 0; i < n; ++i) checked.push_back(cell_of(futures[i], any ? "weft_when_any" : "weft_when_all"));
+        }
+        auto cells = k_checked_handles ? checked.data() : reinterpret_cast<task_cell *const *>(futures);
         return handle_of(any ? weft::detail::when_any_cells(cells, n) : weft::detail::when_all_cells(cells, n));
     } catch (...) {
         errno = errno_of_current_exception();
@@ -241,16 +356,19 @@ weft_future *weft_future_then(weft_future *f, weft_task_fn map) {
         errno = EINVAL;
         return nullptr;
     }
-    task_cell *source = cell_of(f);
+    task_cell *source = take_cell(f, "weft_future_then");
     if (source->state.load(std::memory_order_acquire) & weft::detail::k_done) return then_of_done(source, map);
+    // Built claimed, so that nobody awaiting it can run it inline before its input is done;
+    // submit_when_ready clears the claim as it submits it.
+    using mapped_cell = weft::detail::typed_cell<c_then_task, void *>;
+    task_cell *mapped = nullptr;
     try {
-        // Built claimed, so that nobody awaiting it can run it inline before its input is done;
-        // submit_when_ready clears the claim as it submits it.
-        task_cell *mapped = weft::detail::typed_cell<c_then_task, void *>::make(
-            c_then_task{map, source}, source->runtime_id, 2, weft::detail::k_claimed);
+        mapped = mapped_cell::make(c_then_task{map, source}, source->runtime_id, 2, weft::detail::k_claimed);
         weft::detail::submit_when_ready(source, mapped);
         return handle_of(mapped);
     } catch (...) {
+        // Nothing was submitted: the mapped cell, when made, is only ours.
+        if (mapped) mapped_cell::discard(mapped);
         weft::detail::release(source);
         errno = errno_of_current_exception();
         return nullptr;

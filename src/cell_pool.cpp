@@ -4,11 +4,22 @@
 #include "sync.hpp"
 
 #include <cassert>
+#include <cstddef>
 #include <cstdlib>
 #include <mutex>
 #include <new>
 #include <pthread.h>
 #include <sys/mman.h>
+
+#if defined(__has_include)
+#if __has_include(<sanitizer/asan_interface.h>)
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
+#ifndef ASAN_POISON_MEMORY_REGION
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
 
 namespace weft::detail {
 
@@ -24,6 +35,17 @@ std::size_t class_of(std::size_t bytes) noexcept {
     return bytes <= k_min_cell ? 0 : (bytes - k_min_cell + k_granule - 1) / k_granule;
 }
 std::size_t class_size(std::size_t cls) noexcept { return k_min_cell + cls * k_granule; }
+
+// See "Poisoned free cells": everything but the `next` link; no-ops without AddressSanitizer.
+constexpr std::size_t k_link_begin = offsetof(task_cell, next);
+constexpr std::size_t k_link_end = k_link_begin + sizeof(task_cell::next);
+static_assert(k_link_begin % 8 == 0 && k_link_end % 8 == 0, "the link must fill whole ASan granules");
+void poison_free_cell(task_cell *cell, std::size_t size) noexcept {
+    char *base = reinterpret_cast<char *>(cell);
+    ASAN_POISON_MEMORY_REGION(base, k_link_begin);
+    ASAN_POISON_MEMORY_REGION(base + k_link_end, size - k_link_end);
+}
+void unpoison_cell(task_cell *cell, std::size_t size) noexcept { ASAN_UNPOISON_MEMORY_REGION(cell, size); }
 
 struct pool;
 
@@ -123,9 +145,7 @@ char *map_chunk() {
 }
 
 [[gnu::noinline]] task_cell *allocate_cell_slow(std::size_t bytes) {
-    if (g_fail_countdown.load(std::memory_order_relaxed) > 0 &&
-        g_fail_countdown.fetch_sub(1, std::memory_order_relaxed) == 1)
-        throw std::bad_alloc();
+    fault_injection_point();
     if (bytes > k_max_pooled_cell) {
         auto *cell = static_cast<task_cell *>(::operator new(bytes));
         cell->flags = k_heap_cell;
@@ -149,7 +169,9 @@ task_cell *allocate_cell(std::size_t bytes) {
     } else {
         cell = refill(p, sc, cls);
     }
-    cell->flags = 0;
+    unpoison_cell(cell, class_size(cls));
+    // A new generation for checked handles; masking keeps k_heap_cell clear whatever the memory held.
+    cell->flags = static_cast<std::uint16_t>((cell->flags + k_generation_step) & ~k_heap_cell);
     return cell;
 }
 
@@ -161,6 +183,7 @@ void free_cell_memory(task_cell *cell) noexcept {
     auto *header = reinterpret_cast<chunk_header *>(reinterpret_cast<std::uintptr_t>(cell) & ~(k_chunk_bytes - 1));
     pool *owner = header->owner;
     size_class_state &sc = owner->classes[header->size_class];
+    poison_free_cell(cell, class_size(header->size_class));
     if (owner == t_pool) {
         cell->next.store(sc.local, std::memory_order_relaxed);
         sc.local = cell;
@@ -174,6 +197,12 @@ void free_cell_memory(task_cell *cell) noexcept {
 }
 
 void fail_nth_allocation(std::int64_t n) noexcept { g_fail_countdown.store(n, std::memory_order_relaxed); }
+
+void fault_injection_point() {
+    if (g_fail_countdown.load(std::memory_order_relaxed) > 0 &&
+        g_fail_countdown.fetch_sub(1, std::memory_order_relaxed) == 1)
+        throw std::bad_alloc();
+}
 
 pool_stats pool_statistics() noexcept {
     const std::size_t chunks = g_chunks.load(std::memory_order_relaxed);

@@ -11,6 +11,11 @@
 // across runtime restarts and short-lived threads. Chunks come from 32 MiB mappings advised to
 // use transparent huge pages, since page faults dominate a 10M-task run otherwise.
 // Cells larger than k_max_pooled_cell go to the global heap.
+// Protocol "Poisoned free cells". Under AddressSanitizer a pooled cell is poisoned from the moment
+// it is freed until allocate_cell hands it out again, all but its `next` link, which the free
+// lists read and write while the cell is free. A use of a released future then stops with a report
+// at the faulty access, as it would for heap memory, instead of changing a free cell. Cell sizes
+// and the link's offset are multiples of 8, ASan's granule, so neighbours are never affected.
 // Rejected: malloc per task (the old runtime's 1M-task cost), and one global lock-free free list
 // (every spawn and every free would contend on its head).
 #pragma once
@@ -26,8 +31,12 @@ inline constexpr std::size_t k_chunk_bytes = std::size_t{2} << 20;
 inline constexpr std::size_t k_max_pooled_cell = 256;
 
 // Fault injection for tests: the nth allocation from now (1 = the next one) throws
-// std::bad_alloc; 0 disables. Counts every allocate_cell call in the process.
+// std::bad_alloc; 0 disables. Counts every allocate_cell and fault_injection_point call in the
+// process.
 void fail_nth_allocation(std::int64_t n) noexcept;
+// Counts one allocation against fail_nth_allocation and throws std::bad_alloc when it is the one
+// to fail; for allocations that do not come from allocate_cell (a continuation's state).
+void fault_injection_point();
 
 struct pool_stats {
     std::size_t chunks;        // chunks handed out since the process started

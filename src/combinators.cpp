@@ -8,6 +8,7 @@
 // returned future exists before its input completes.
 #include "combinators.hpp"
 
+#include "cell_pool.hpp"
 #include "parking_lot.hpp"
 #include "scheduler.hpp"
 
@@ -106,6 +107,7 @@ task_cell *when_all_cells(task_cell *const *cells, std::size_t n) { return combi
 task_cell *when_any_cells(task_cell *const *cells, std::size_t n) { return combine(cells, n, true); }
 
 void submit_when_ready(task_cell *source, task_cell *mapped) {
+    fault_injection_point();
     auto *st = new then_state{};
     st->mapped = mapped;
     st->record.continuation = &on_source_ready;

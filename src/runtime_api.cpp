@@ -6,6 +6,7 @@
 #include <weft/weft.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <thread>
 
 namespace weft {
@@ -53,8 +54,11 @@ void wait_idle() { detail::current_or_default_scheduler()->wait_idle(); }
 
 namespace detail {
 std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept {
-    if (d.count() < 0) d = std::chrono::nanoseconds(0);
-    return now_ns() + d.count();
+    const std::int64_t now = now_ns();
+    if (d.count() <= 0) return now;
+    // now_ns() counts from boot, so it is never negative and the subtraction cannot overflow.
+    if (d.count() > std::numeric_limits<std::int64_t>::max() - now) return -1;
+    return now + d.count();
 }
 }  // namespace detail
 

@@ -42,11 +42,28 @@ WEFT_API int weft_spawn_detached(weft_detached_fn fn, void *arg);
  * while another thread starts and stops the runtime. */
 WEFT_API void weft_wait_all(void);
 
-/* Waits, returns the result and releases f. NULL with errno EINVAL when f is NULL. */
+/* Tasks that fail. C code cannot throw, but a weft_task_fn written in C++ can, and so can a
+ * task spawned from C++ whose future reaches C. Such a task has no result: weft_await and
+ * weft_future_get return NULL with errno ECANCELED, and weft_future_get_timeout returns ECANCELED.
+ * They leave errno alone for a task that returned a value, so a task that may return NULL is told
+ * apart by setting errno to 0 before the call.
+ *
+ * Handles. A future handle is released exactly once: by weft_future_release, weft_await or
+ * weft_future_then (each consumes it). Any use of a handle after that, a second release included,
+ * is undefined behaviour. Debug builds (NDEBUG not defined) and AddressSanitizer builds of weft
+ * check every handle and abort with a message naming the call, also when the released future's
+ * memory already holds another future (a handle outlived by 2^15 reuses of its memory can escape
+ * the check). Release builds check nothing. */
+
+/* Waits, returns the result and releases f. NULL with errno EINVAL when f is NULL, or ECANCELED
+ * when the task failed. */
 WEFT_API void *weft_await(weft_future *f);
-/* Waits and returns the result; f stays valid and the call may be repeated. */
+/* Waits and returns the result; f stays valid and the call may be repeated. NULL with errno
+ * EINVAL when f is NULL, or ECANCELED when the task failed. */
 WEFT_API void *weft_future_get(weft_future *f);
-/* Waits at most timeout_ms (negative: forever). 0 with *result set, ETIMEDOUT, or EINVAL. */
+/* Waits at most timeout_ms (negative: forever; INT_MAX waits that long, about 24.8 days).
+ * Returns 0 with *result set (when result is not NULL), ETIMEDOUT, EINVAL when f is NULL, or
+ * ECANCELED with *result set to NULL when the task failed. */
 WEFT_API int weft_future_get_timeout(weft_future *f, int timeout_ms, void **result);
 /* 1 when the result is ready, 0 when not (and for NULL). */
 WEFT_API int weft_future_is_ready(const weft_future *f);
@@ -63,10 +80,12 @@ WEFT_API int weft_task_cancelled(void);
 WEFT_API weft_future *weft_when_all(weft_future *const *futures, size_t n);
 /* Resolves to (void *)(uintptr_t)index of the first input found ready. EINVAL for n == 0. */
 WEFT_API weft_future *weft_when_any(weft_future *const *futures, size_t n);
-/* Consumes f; resolves to map(result of f), run as a task. EINVAL for a NULL argument
- * (f is then still released when it is not NULL). When f has already finished, map is spawned at
- * once like weft_spawn: after weft_shutdown the default runtime starts again; while it shuts down
- * the call fails with ECANCELED (f is released). */
+/* Consumes f; resolves to map(result of f), run as a task. When f's task failed, map is not
+ * called and the returned future fails too (awaiting it gives NULL with errno ECANCELED).
+ * When f has already finished, map is spawned at once like weft_spawn: after weft_shutdown the
+ * default runtime starts again; while it shuts down the call fails with ECANCELED.
+ * On error returns NULL with errno EINVAL (a NULL argument), ENOMEM or ECANCELED, after
+ * releasing f when it is not NULL: f is consumed in every case. */
 WEFT_API weft_future *weft_future_then(weft_future *f, weft_task_fn map);
 
 /* Counters of the default runtime since it was first started, across restarts; zero before.

@@ -78,6 +78,20 @@ void spawn_detached_on(scheduler *sched, Fn &&fn) {
         throw;
     }
 }
+// A wait's length in nanoseconds without overflow: zero for a negative (or NaN) length, so the
+// wait only polls; nanoseconds::max() for a length beyond it (292 years), which deadline_after
+// turns into no deadline. Converted through long double, which holds every int64 exactly on
+// x86-64 and whose rounding elsewhere only costs nanoseconds of a huge wait.
+template <class Rep, class Period>
+constexpr std::chrono::nanoseconds saturating_ns(std::chrono::duration<Rep, Period> d) noexcept {
+    using wide = std::chrono::duration<long double, std::nano>;
+    const long double ns = std::chrono::duration_cast<wide>(d).count();
+    if (!(ns > 0)) return std::chrono::nanoseconds::zero();
+    if (ns >= static_cast<long double>(std::chrono::nanoseconds::max().count())) return std::chrono::nanoseconds::max();
+    return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(ns));
+}
+// The steady-clock deadline `d` from now, for wait_done_until: now for d <= 0 (poll), -1 (no
+// deadline) when now + d does not fit in the clock's range.
 std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 
@@ -104,9 +118,11 @@ public:
     }
     // Waits; while waiting inside a task the worker runs other tasks.
     void wait() const { detail::wait_done(checked()); }
+    // Waits at most d; false when the result is still not ready. A negative d only polls; a d too
+    // long for the steady clock (milliseconds::max(), centuries) waits as long as wait().
     template <class Rep, class Period>
     bool wait_for(std::chrono::duration<Rep, Period> d) const {
-        return detail::wait_done_until(checked(), detail::deadline_after(d));
+        return detail::wait_done_until(checked(), detail::deadline_after(detail::saturating_ns(d)));
     }
     void cancel() noexcept {
         if (m_cell) m_cell->state.fetch_or(detail::k_cancelled, std::memory_order_relaxed);
@@ -114,7 +130,9 @@ public:
     bool cancelled() const noexcept {
         return m_cell && (m_cell->state.load(std::memory_order_relaxed) & detail::k_cancelled);
     }
-    // Waits, then returns the value or rethrows the task's exception. Leaves the future invalid.
+    // Waits, then returns the value or rethrows the task's exception. Leaves the future invalid,
+    // also when T's move constructor throws: the stored result is then destroyed and the
+    // exception propagates.
     T get() {
         detail::task_cell *cell = checked();
         if (!(cell->state.load(std::memory_order_acquire) & detail::k_done)) detail::wait_done(cell);
@@ -128,14 +146,17 @@ public:
         if constexpr (std::is_void_v<T>) {
             detail::release(cell);
         } else {
-            T *slot = std::launder(static_cast<T *>(cell->payload()));
-            struct releaser {
+            // The guard runs after the return value is built from the slot, or after that move
+            // threw: either way the stored result is destroyed here, exactly once.
+            struct consumer {
                 detail::task_cell *c;
-                ~releaser() { detail::release(c, detail::k_consumed); }
-            } guard{cell};
-            T value(std::move(*slot));
-            slot->~T();
-            return value;
+                T *slot;
+                ~consumer() {
+                    slot->~T();
+                    detail::release(c, detail::k_consumed);
+                }
+            } guard{cell, std::launder(static_cast<T *>(cell->payload()))};
+            return T(std::move(*guard.slot));
         }
     }
 
@@ -216,20 +237,33 @@ inline bool this_task_cancelled() noexcept { return detail::current_task_cancell
 using exception_handler = std::function<void(std::exception_ptr)>;
 void set_exception_handler(exception_handler handler);
 
+namespace detail {
+// The cells of the combinators' inputs; std::logic_error for an empty (default-constructed or
+// moved-from) future, which has no result to wait for.
+template <class T>
+std::vector<task_cell *> input_cells(const std::vector<future<T>> &futures, const char *what) {
+    std::vector<task_cell *> cells;
+    cells.reserve(futures.size());
+    for (const auto &f : futures) {
+        if (!f.valid()) throw std::logic_error(what);
+        cells.push_back(f.native_handle());
+    }
+    return cells;
+}
+}  // namespace detail
+
 // Resolves when every input is ready. The inputs stay valid and keep their results.
+// Throws std::logic_error when an input is empty (default-constructed, moved from or consumed).
 template <class T>
 future<void> when_all(const std::vector<future<T>> &futures) {
-    std::vector<detail::task_cell *> cells;
-    cells.reserve(futures.size());
-    for (const auto &f : futures) cells.push_back(f.native_handle());
+    const auto cells = detail::input_cells(futures, "weft::when_all: an input future has no state");
     return future<void>(detail::when_all_cells(cells.data(), cells.size()));
 }
 // Resolves to the index of the first input found ready. The inputs stay valid.
+// Throws std::logic_error when an input is empty, like when_all.
 template <class T>
 future<std::size_t> when_any(const std::vector<future<T>> &futures) {
-    std::vector<detail::task_cell *> cells;
-    cells.reserve(futures.size());
-    for (const auto &f : futures) cells.push_back(f.native_handle());
+    const auto cells = detail::input_cells(futures, "weft::when_any: an input future has no state");
     return future<std::size_t>(detail::when_any_cells(cells.data(), cells.size()));
 }
 

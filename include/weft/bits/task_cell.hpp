@@ -35,6 +35,7 @@ inline constexpr std::uint32_t k_waiter = 1u << 3;     // a waiter or continuati
 inline constexpr std::uint32_t k_exception = 1u << 4;  // payload holds a std::exception_ptr
 inline constexpr std::uint32_t k_consumed = 1u << 5;   // result moved out by future::get
 inline constexpr std::uint32_t k_detached = 1u << 6;   // no future: an exception goes to the handler
+inline constexpr std::uint32_t k_handle_released = 1u << 7;  // checked builds: the C handle was released (src/c_api.cpp)
 inline constexpr std::uint32_t k_ref_shift = 8;
 inline constexpr std::uint32_t k_ref = 1u << k_ref_shift;
 
@@ -44,7 +45,9 @@ struct task_cell {
     std::atomic<std::uint32_t> state;
     // Written once by the spawner before the cell is published; read by whoever runs or frees it.
     std::uint16_t runtime_id;
-    std::uint16_t flags;  // k_heap_cell when it did not come from a pool
+    // k_heap_cell when it did not come from a pool; above it, a generation that allocate_cell
+    // bumps each time it hands the memory out (see "Checked handles" in src/c_api.cpp).
+    std::uint16_t flags;
     // Link in the injection queue and in pool free lists. Written by the producer that pushes it,
     // read by the consumer that pops it (ordered by the queue's own release/acquire pairs).
     std::atomic<task_cell *> next;
@@ -53,6 +56,7 @@ struct task_cell {
 };
 static_assert(sizeof(task_cell) == 24);
 inline constexpr std::uint16_t k_heap_cell = 1;
+inline constexpr std::uint16_t k_generation_step = 2;  // one allocation, in task_cell::flags
 
 // Allocation (src/cell_pool.cpp). Throws std::bad_alloc; the cell is uninitialised.
 task_cell *allocate_cell(std::size_t bytes);
