@@ -5,7 +5,10 @@
 // a continuation record in the parking lot (or is handled at once when already done); the record
 // that finishes the job completes the result cell, and the last record to fire frees the shared
 // state. `then` allocates the mapped task up front and submits it from the continuation, so the
-// returned future exists before its input completes.
+// returned future exists before its input completes. Completing a result cell fires the records
+// of whatever waits on it in turn; the parking lot runs those after the current continuation
+// returns ("Continuations run flat"), so a chain of a million combinators resolves in a loop, not
+// a million nested frames.
 #include "combinators.hpp"
 
 #include "cell_pool.hpp"
