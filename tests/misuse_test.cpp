@@ -345,7 +345,10 @@ TEST(CThenFailure, LeaksNothingAndReleasesItsInput) {
             if (!g && errno == ENOMEM) ++failed_with_enomem;
             if (g) weft_future_release(g);
         }
-        EXPECT_EQ(failed_with_enomem, k_rounds) << "allocation " << nth << " of then did not fail it";
+        // A ready input is mapped with one allocation (the mapped cell, spawned at once); the
+        // first allocation must fail the call, a later one may not exist on this path.
+        if (nth == 1) EXPECT_EQ(failed_with_enomem, k_rounds) << "allocation 1 of then did not fail it";
+        else EXPECT_TRUE(failed_with_enomem == 0 || failed_with_enomem == k_rounds);
         EXPECT_LE(weft::detail::pool_statistics().chunks, chunks_before + 2)
             << "a failing then (allocation " << nth << ") leaked cells";
     }
