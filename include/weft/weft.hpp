@@ -32,7 +32,7 @@ struct stats {
 };
 
 // Thrown by spawn into a runtime that is shutting down.
-class runtime_closed : public std::runtime_error {
+class WEFT_CXX_API runtime_closed : public std::runtime_error {
 public:
     runtime_closed() : std::runtime_error("weft: spawn into a runtime that is shutting down") {}
 };
@@ -78,7 +78,7 @@ void spawn_detached_on(scheduler *sched, Fn &&fn) {
         throw;
     }
 }
-std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
+WEFT_CXX_API std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 
 // The result of a spawned task. Move-only; get() consumes it. Dropping it never cancels the task.
@@ -156,7 +156,7 @@ private:
 
 // A set of worker threads with their queues. Several may exist; a task runs on the runtime it
 // was spawned on. The destructor runs every task spawned so far (and what they spawn), then joins.
-class runtime {
+class WEFT_CXX_API runtime {
 public:
     explicit runtime(options opts = {});
     ~runtime();
@@ -197,14 +197,14 @@ void spawn_detached(F &&f, A &&...args) {
                               detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
 }
 // Waits until the current task's runtime (or the default runtime) has no task left.
-void wait_idle();
+WEFT_CXX_API void wait_idle();
 
 // Inside a task: whether its future was cancelled. False outside tasks.
 inline bool this_task_cancelled() noexcept { return detail::current_task_cancelled(); }
 
 // Receives exceptions that escape detached tasks. The default prints what() to stderr.
 using exception_handler = std::function<void(std::exception_ptr)>;
-void set_exception_handler(exception_handler handler);
+WEFT_CXX_API void set_exception_handler(exception_handler handler);
 
 // Resolves when every input is ready. The inputs stay valid and keep their results.
 template <class T>
@@ -224,7 +224,7 @@ future<std::size_t> when_any(const std::vector<future<T>> &futures) {
 }
 
 // Spawns tasks and waits for all of them; wait() rethrows the first exception a task threw.
-class task_group {
+class WEFT_CXX_API task_group {
 public:
     task_group();
     explicit task_group(runtime &rt);
