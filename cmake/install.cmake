@@ -14,8 +14,11 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/weftConfigVersion.cmake C
 install(FILES ${PROJECT_BINARY_DIR}/weftConfig.cmake ${PROJECT_BINARY_DIR}/weftConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/weft)
 
-# A C program linking the static library also needs the C++ runtime and threads.
-set(WEFT_PC_LIBS_PRIVATE "-lstdc++ -lm -pthread")
+# A C program linking the static library also needs the C++ runtime (WEFT_CXX_RUNTIME_LIBS, from
+# cmake/consumers.cmake) and threads.
+list(TRANSFORM WEFT_CXX_RUNTIME_LIBS PREPEND "-l" OUTPUT_VARIABLE WEFT_PC_LIBS_PRIVATE)
+list(APPEND WEFT_PC_LIBS_PRIVATE "-pthread")
+list(JOIN WEFT_PC_LIBS_PRIVATE " " WEFT_PC_LIBS_PRIVATE)
 # Relocatable: the prefix is found from the .pc file's own folder, so `cmake --install --prefix`
 # anywhere gives a working file.
 file(RELATIVE_PATH WEFT_PC_PREFIX_FROM_PCDIR "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")

@@ -32,7 +32,7 @@ struct stats {
 };
 
 // Thrown by spawn into a runtime that is shutting down.
-class runtime_closed : public std::runtime_error {
+class WEFT_CXX_API runtime_closed : public std::runtime_error {
 public:
     runtime_closed() : std::runtime_error("weft: spawn into a runtime that is shutting down") {}
 };
@@ -92,7 +92,7 @@ constexpr std::chrono::nanoseconds saturating_ns(std::chrono::duration<Rep, Peri
 }
 // The steady-clock deadline `d` from now, for wait_done_until: now for d <= 0 (poll), -1 (no
 // deadline) when now + d does not fit in the clock's range.
-std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
+WEFT_CXX_API std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 
 // The result of a spawned task. Move-only; get() consumes it. Dropping it never cancels the task.
@@ -180,7 +180,7 @@ private:
 // stack_size below PTHREAD_STACK_MIN, std::system_error when threads cannot start, std::bad_alloc;
 // no thread is left running then. The worker count defaults to WEFT_WORKERS, else to the CPUs in
 // the process's affinity mask.
-class runtime {
+class WEFT_CXX_API runtime {
 public:
     explicit runtime(options opts = {});
     // Runs every task spawned so far (and what they spawn), then joins the workers. From one of
@@ -228,14 +228,14 @@ void spawn_detached(F &&f, A &&...args) {
                               detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
 }
 // Waits until the current task's runtime (or the default runtime) has no task left.
-void wait_idle();
+WEFT_CXX_API void wait_idle();
 
 // Inside a task: whether its future was cancelled. False outside tasks.
 inline bool this_task_cancelled() noexcept { return detail::current_task_cancelled(); }
 
 // Receives exceptions that escape detached tasks. The default prints what() to stderr.
 using exception_handler = std::function<void(std::exception_ptr)>;
-void set_exception_handler(exception_handler handler);
+WEFT_CXX_API void set_exception_handler(exception_handler handler);
 
 namespace detail {
 // The cells of the combinators' inputs; std::logic_error for an empty (default-constructed or
@@ -268,7 +268,7 @@ future<std::size_t> when_any(const std::vector<future<T>> &futures) {
 }
 
 // Spawns tasks and waits for all of them; wait() rethrows the first exception a task threw.
-class task_group {
+class WEFT_CXX_API task_group {
 public:
     task_group();
     explicit task_group(runtime &rt);

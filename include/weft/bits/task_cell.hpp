@@ -5,6 +5,8 @@
 // "Cell lifecycle".
 #pragma once
 
+#include <weft/bits/visibility.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -59,21 +61,21 @@ inline constexpr std::uint16_t k_heap_cell = 1;
 inline constexpr std::uint16_t k_generation_step = 2;  // one allocation, in task_cell::flags
 
 // Allocation (src/cell_pool.cpp). Throws std::bad_alloc; the cell is uninitialised.
-task_cell *allocate_cell(std::size_t bytes);
-void free_cell_memory(task_cell *cell) noexcept;
+WEFT_CXX_API task_cell *allocate_cell(std::size_t bytes);
+WEFT_CXX_API void free_cell_memory(task_cell *cell) noexcept;
 
 // Scheduler entry points used by the templates (src/scheduler.cpp).
-scheduler *current_or_default_scheduler();
-void submit(scheduler *sched, task_cell *cell);  // throws when the runtime is shutting down
-void wait_done(task_cell *cell);
-bool wait_done_until(task_cell *cell, std::int64_t deadline_ns);  // steady clock ns; false on timeout
-void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
-std::uint16_t scheduler_id(scheduler *sched) noexcept;
-bool current_task_cancelled() noexcept;
+WEFT_CXX_API scheduler *current_or_default_scheduler();
+WEFT_CXX_API void submit(scheduler *sched, task_cell *cell);  // throws when the runtime is shutting down
+WEFT_CXX_API void wait_done(task_cell *cell);
+WEFT_CXX_API bool wait_done_until(task_cell *cell, std::int64_t deadline_ns);  // steady clock ns; false on timeout
+WEFT_CXX_API void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
+WEFT_CXX_API std::uint16_t scheduler_id(scheduler *sched) noexcept;
+WEFT_CXX_API bool current_task_cancelled() noexcept;
 
 // Combinators (src/combinators.cpp): never-queued cells completed when the inputs are.
-task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
-task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
+WEFT_CXX_API task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
+WEFT_CXX_API task_cell *when_any_cells(task_cell *const *cells, std::size_t n);
 
 template <class Result>
 struct result_layout {

@@ -1,16 +1,59 @@
-// Install test: a C++ program built against the installed weft with find_package(weft).
+// Install test: a C++ program that calls every compiled entry point of weft.hpp, so that linking
+// it against a shared libweft fails if one of them is not exported.
 #include <weft/weft.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
+#include <stdexcept>
+#include <vector>
+
+namespace {
+int failures = 0;
+void check(bool ok, const char *what) {
+    if (!ok) {
+        std::printf("failed: %s\n", what);
+        ++failures;
+    }
+}
+}  // namespace
 
 int main() {
-    weft::runtime rt(weft::options{.workers = 2});
-    auto f = rt.spawn([] { return weft::spawn([] { return 20; }).get() + 22; });
-    const int r = f.get();
-    if (r != 42) {
-        std::printf("wrong result %d\n", r);
-        return 1;
+    {
+        weft::runtime rt(weft::options{.workers = 2});
+        check(rt.workers() == 2, "runtime::workers");
+        auto f = rt.spawn([] { return weft::spawn([] { return 20; }).get() + 22; });
+        check(f.wait_for(std::chrono::seconds(60)), "future::wait_for");
+        check(f.get() == 42, "nested spawn");
+
+        std::vector<weft::future<int>> v;
+        for (int i = 0; i < 4; ++i) v.push_back(rt.spawn([i] { return i; }));
+        weft::when_all(v).get();
+        check(weft::when_any(v).get() < v.size(), "when_any");
+        check(v[3].get() == 3, "when_all keeps results");
+
+        std::atomic<int> ran{0};
+        weft::task_group g(rt);
+        for (int i = 0; i < 8; ++i) g.spawn([&ran] { ran.fetch_add(1); });
+        g.wait();
+        check(ran.load() == 8, "task_group");
+
+        static std::atomic<int> handled{0};
+        weft::set_exception_handler([](std::exception_ptr) { handled.fetch_add(1); });
+        rt.spawn_detached([] { throw std::runtime_error("detached"); });
+        rt.wait_idle();
+        weft::set_exception_handler(nullptr);
+        check(handled.load() == 1, "set_exception_handler");
+
+        auto c = rt.spawn([] { return weft::this_task_cancelled(); });
+        check(!c.get(), "this_task_cancelled");
+        const weft::stats s = rt.stats();
+        check(s.spawned == s.executed, "runtime::stats");
     }
+    weft::spawn_detached([] {});
+    weft::wait_idle();
+    weft_shutdown();
+    if (failures) return 1;
     std::printf("weft C++ consumer ok\n");
     return 0;
 }
