@@ -39,7 +39,7 @@ struct weft_future {};  // never defined in full: a weft_future* is a task_cell*
 // last case, a checked handle carries the cell's generation (the bits of task_cell::flags above
 // k_heap_cell, bumped by every allocation) in its top 16 bits, which Linux leaves zero in user-space
 // addresses; for the first, releasing or consuming a handle sets k_handle_released in the cell's
-// state. A cell handed out a multiple of 2^15 times since the handle was made escapes the
+// state. A cell handed out a multiple of 2^14 times since the handle was made escapes the
 // generation check.
 // Release builds pass cells unchanged and check nothing: using a released handle is undefined there.
 // Rejected: a registry of live handles (a lock on every call, and a reused cell looks live again).

@@ -170,8 +170,9 @@ task_cell *allocate_cell(std::size_t bytes) {
         cell = refill(p, sc, cls);
     }
     unpoison_cell(cell, class_size(cls));
-    // A new generation for checked handles; masking keeps k_heap_cell clear whatever the memory held.
-    cell->flags = static_cast<std::uint16_t>((cell->flags + k_generation_step) & ~k_heap_cell);
+    // A new generation for checked handles; masking keeps k_heap_cell and k_promise_cell clear
+    // whatever the memory held.
+    cell->flags = static_cast<std::uint16_t>((cell->flags + k_generation_step) & ~(k_heap_cell | k_promise_cell));
     return cell;
 }
 

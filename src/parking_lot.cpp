@@ -2,6 +2,7 @@
 // run flat" in parking_lot.hpp.
 #include "parking_lot.hpp"
 
+#include "suspend/waiter.hpp"
 #include "sync.hpp"
 
 #include <cstddef>
@@ -177,6 +178,14 @@ wait_record *parking_lot::take_oldest(bucket &b, const void *key, bool *more) no
     return head;
 }
 
+void parking_lot::wake_locked(wait_record *record) noexcept {
+    if (record->thread) {
+        record->thread->unpark();
+    } else {
+        record->suspended->wake();
+    }
+}
+
 void parking_lot::fire_all(const void *key) noexcept {
     bucket &b = bucket_for(key);
     wait_record *first = nullptr;
@@ -195,8 +204,8 @@ void parking_lot::fire_all(const void *key) noexcept {
             wait_record *following = r->next;
             r->fired = true;
             r->prev = nullptr;
-            if (r->thread) {
-                r->thread->unpark();  // under the lock: the waiter frees its record only after relocking
+            if (r->thread || r->suspended) {
+                wake_locked(r);  // under the lock: the waiter frees its record only after relocking
             } else {
                 r->next = nullptr;
                 (last ? last->next : first) = r;

@@ -6,8 +6,8 @@
 // already happened. The completer publishes the event first and only then, if it saw the bit, takes
 // the bucket lock and hands out the records. Because the bit is set under the lock before the
 // check, and the completer reads the bit after publishing, one of the two always sees the other.
-// Thread records are woken while the lock is held (the waiter removes its own record under the same
-// lock before it leaves, so the record and its parker outlive the wake-up); continuation records are
+// Thread and waiter records (suspended tasks, see "Waiter" in suspend/waiter.hpp) are woken while
+// the lock is held (the waiter removes its own record under the same lock before it leaves, so the record and its parker outlive the wake-up); continuation records are
 // run after the lock is dropped, since they may complete other cells.
 //
 // Layout "Per-key queues". A fixed set of buckets (WebKit's ParkingLot and Go's semaphore table
@@ -47,6 +47,7 @@ struct wait_record {
     // chain the continuations it is about to run.
     wait_record *next = nullptr;
     parker *thread = nullptr;                       // wake this thread, or
+    struct waiter *suspended = nullptr;             // wake this waiter (under the lock), or
     void (*continuation)(wait_record *) = nullptr;  // run this
     void *context = nullptr;                        // for the continuation
     bool fired = false;                             // guarded by the bucket lock
@@ -73,6 +74,8 @@ public:
     static bool unsubscribe(wait_record *record) noexcept;
     // Fires every record under `key`, oldest first.
     static void fire_all(const void *key) noexcept;
+    // Wakes a thread or suspended-task record; called with its bucket lock held.
+    static void wake_locked(wait_record *record) noexcept;
     // Fires the oldest record under `key`, if any. `locked(result)` runs under the bucket lock
     // once the outcome is known and before the record is woken (a lock hand-off clears its "has
     // waiters" bit there when result.more is false, so no subscriber can slip in between).
@@ -126,8 +129,8 @@ fire_result parking_lot::fire_one(const void *key, Locked &&locked) noexcept {
     wait_record *r = take_oldest(b, key, &result.more);
     result.fired = r != nullptr;
     locked(static_cast<const fire_result &>(result));
-    if (r && r->thread) {
-        r->thread->unpark();  // under the lock: the waiter frees its record only after relocking
+    if (r && (r->thread || r->suspended)) {
+        wake_locked(r);  // under the lock: the waiter frees its record only after relocking
         unlock(b);
     } else {
         unlock(b);

@@ -116,7 +116,7 @@ public:
     bool ready() const noexcept {
         return m_cell && (m_cell->state.load(std::memory_order_acquire) & detail::k_done);
     }
-    // Waits; while waiting inside a task the worker runs other tasks.
+    // Waits; inside a task the task is suspended and its worker runs other tasks meanwhile.
     void wait() const { detail::wait_done(checked()); }
     // Waits at most d; false when the result is still not ready. A negative d only polls; a d too
     // long for the steady clock (milliseconds::max(), centuries) waits as long as wait().
@@ -313,3 +313,6 @@ private:
 };
 
 }  // namespace weft
+
+#include <weft/mutex.hpp>
+#include <weft/promise.hpp>

@@ -38,7 +38,8 @@ inline constexpr std::uint32_t k_exception = 1u << 4;  // payload holds a std::e
 inline constexpr std::uint32_t k_consumed = 1u << 5;   // result moved out by future::get
 inline constexpr std::uint32_t k_detached = 1u << 6;   // no future: an exception goes to the handler
 inline constexpr std::uint32_t k_handle_released = 1u << 7;  // checked builds: the C handle was released (src/c_api.cpp)
-inline constexpr std::uint32_t k_ref_shift = 8;
+inline constexpr std::uint32_t k_promise_set = 1u << 8;  // a promise's value is being (or was) set
+inline constexpr std::uint32_t k_ref_shift = 9;
 inline constexpr std::uint32_t k_ref = 1u << k_ref_shift;
 
 struct task_cell {
@@ -58,7 +59,8 @@ struct task_cell {
 };
 static_assert(sizeof(task_cell) == 24);
 inline constexpr std::uint16_t k_heap_cell = 1;
-inline constexpr std::uint16_t k_generation_step = 2;  // one allocation, in task_cell::flags
+inline constexpr std::uint16_t k_promise_cell = 2;  // completed by a promise, never run
+inline constexpr std::uint16_t k_generation_step = 4;  // one allocation, in task_cell::flags above the two flag bits
 
 // Allocation (src/cell_pool.cpp). Throws std::bad_alloc; the cell is uninitialised.
 WEFT_CXX_API task_cell *allocate_cell(std::size_t bytes);
@@ -72,6 +74,12 @@ WEFT_CXX_API bool wait_done_until(task_cell *cell, std::int64_t deadline_ns);  /
 WEFT_CXX_API void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
 WEFT_CXX_API std::uint16_t scheduler_id(scheduler *sched) noexcept;
 WEFT_CXX_API bool current_task_cancelled() noexcept;
+
+// Promises (src/promise.cpp). A promise cell starts claimed and is never queued.
+// begin_fulfil: true for the one caller allowed to write the payload; then fulfil publishes it.
+bool begin_fulfil(task_cell *cell) noexcept;
+void fulfil(task_cell *cell, bool exception) noexcept;
+std::uint16_t current_runtime_id();
 
 // Combinators (src/combinators.cpp): never-queued cells completed when the inputs are.
 WEFT_CXX_API task_cell *when_all_cells(task_cell *const *cells, std::size_t n);
