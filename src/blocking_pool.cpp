@@ -189,6 +189,11 @@ std::uint32_t blocking_pool::queued() const noexcept {
     return m_queued;
 }
 
+std::uint32_t blocking_pool::idle_threads() const noexcept {
+    std::lock_guard lock(m_mutex);
+    return m_idle;
+}
+
 void blocking_pool::set_thread_limit(std::uint32_t limit) noexcept {
     std::lock_guard lock(m_mutex);
     m_limit = limit ? limit : m_configured_limit;

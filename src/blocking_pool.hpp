@@ -37,6 +37,7 @@ public:
     // Observers and settings, for tests and for the documented configuration.
     std::uint32_t thread_count() const noexcept;  // threads alive (busy or idle)
     std::uint32_t queued() const noexcept;         // jobs waiting for a thread
+    std::uint32_t idle_threads() const noexcept;   // idle threads not promised to a queued job
     // Bound on threads; 0 restores WEFT_BLOCKING_THREADS, else k_default_blocking_threads.
     // Lowering it below the current count stops growth; the surplus threads exit when idle.
     void set_thread_limit(std::uint32_t limit) noexcept;

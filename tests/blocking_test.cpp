@@ -240,6 +240,35 @@ TEST_P(Blocking, ShrinksToNoThreadWhenIdleAndGrowsAgain) {
     ASSERT_TRUE(eventually([] { return pool().thread_count() == 0; }));
 }
 
+TEST_P(Blocking, IdleThreadsAreReusedAndABurstStillGetsAThreadPerBlockedJob) {
+    pool().set_idle_timeout(std::chrono::hours(1));  // nothing exits during the test
+    auto started = std::make_shared<std::atomic<int>>(0);
+    auto run_blocked = [&](int n) {
+        auto g = std::make_shared<gate>();
+        gate_opener opener{g};
+        const int before = started->load();
+        std::vector<weft::future<int>> jobs;
+        for (int i = 0; i < n; ++i)
+            jobs.push_back(rt->spawn_blocking([g, started, i] {
+                started->fetch_add(1);
+                g->wait();
+                return i;
+            }));
+        // Every job of the burst runs at once: each got a thread, reused or new.
+        const bool all_started = eventually([&] { return started->load() == before + n; });
+        g->open();
+        for (int i = 0; i < n; ++i) EXPECT_EQ(jobs[static_cast<std::size_t>(i)].get(), i);
+        return all_started;
+    };
+    ASSERT_TRUE(run_blocked(4));
+    ASSERT_TRUE(eventually([] { return pool().idle_threads() == 4; }));
+    EXPECT_EQ(pool().thread_count(), 4u);
+    // Four idle threads are promised to the first four jobs of the burst (not to the same job
+    // twice), and four more threads start for the rest.
+    ASSERT_TRUE(run_blocked(8));
+    EXPECT_EQ(pool().thread_count(), 8u);
+}
+
 TEST_P(Blocking, ThreadStartFailureWithNoThreadFailsTheSpawnAndLeaksNothing) {
     ASSERT_EQ(pool().thread_count(), 0u);
     pool().fail_thread_starts(1);
