@@ -39,7 +39,8 @@ public:
     std::uint32_t queued() const noexcept;         // jobs waiting for a thread
     std::uint32_t idle_threads() const noexcept;   // idle threads not promised to a queued job
     // Bound on threads; 0 restores WEFT_BLOCKING_THREADS, else k_default_blocking_threads.
-    // Lowering it below the current count stops growth; the surplus threads exit when idle.
+    // Lowering it below the current count stops growth; surplus threads exit after their idle
+    // timeout, as any idle thread does.
     void set_thread_limit(std::uint32_t limit) noexcept;
     // Idle timeout; zero or negative restores k_blocking_idle_timeout. Idle threads re-arm
     // their wait at once with the new value.
