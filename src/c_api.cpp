@@ -256,6 +256,28 @@ int weft_spawn_detached(weft_detached_fn fn, void *arg) {
     }
 }
 
+weft_future *weft_spawn_blocking(weft_task_fn fn, void *arg) {
+    if (!fn) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    try {
+        weft::detail::scheduler *sched = weft::detail::current_or_default_scheduler();
+        task_cell *cell = weft::detail::typed_cell<c_task, void *>::make(c_task{fn, arg}, sched->id(), 2,
+                                                                        weft::detail::k_claimed);
+        try {
+            weft::detail::submit_blocking(sched, cell);
+        } catch (...) {
+            weft::detail::typed_cell<c_task, void *>::discard(cell);
+            throw;
+        }
+        return handle_of(cell);
+    } catch (...) {
+        errno = errno_of_current_exception();
+        return nullptr;
+    }
+}
+
 void weft_wait_all(void) {
     try {
         weft::detail::scheduler *s = weft::detail::t_context.sched;

@@ -278,6 +278,46 @@ bool scheduler::try_submit(task_cell *cell, bool refuse_when_closing) noexcept {
     return true;
 }
 
+bool scheduler::admit_external() noexcept {
+    thread_context &ctx = t_context;
+    if (ctx.self && &ctx.self->sched == this) {
+        bump(ctx.self->counters.spawned);
+        return true;
+    }
+    if (m_forked) return false;  // a child after fork(): the runtime is unusable
+    // seq_cst: as in try_submit, pairs with stop()'s seq_cst store of m_accepting.
+    m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
+    if (!m_accepting.load(std::memory_order_seq_cst) && ctx.sched != this) {
+        m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
+        return false;
+    }
+    m_outside_accepted.fetch_add(1, std::memory_order_relaxed);
+    // Nothing else of the scheduler is touched after this; release pairs with stop()'s acquire.
+    m_outside_submitted.fetch_add(1, std::memory_order_release);
+    return true;
+}
+
+void scheduler::retract_external() noexcept {
+    thread_context &ctx = t_context;
+    if (ctx.self && &ctx.self->sched == this) {
+        worker_counters &c = ctx.self->counters;
+        // The worker is the counter's only writer; release as in bump().
+        c.spawned.store(c.spawned.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+        return;
+    }
+    // stop() waits for m_outside_submitted == m_outside_spawned, so both move back.
+    // The one place a stats counter moves back: a spawn that failed never existed.
+    m_outside_accepted.fetch_sub(1, std::memory_order_relaxed);
+    m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
+    m_outside_submitted.fetch_sub(1, std::memory_order_release);
+}
+
+void scheduler::finish_external() noexcept {
+    // Release pairs with the quiescence check's acquire: the task's effects happen before a
+    // wait_idle that counts it returns.
+    m_outside_executed.fetch_add(1, std::memory_order_release);
+}
+
 void scheduler::push_from_outside(task_cell *cell, bool covered) noexcept {
     m_injector.push(cell);
     // The injector's push is a seq_cst exchange: the spawner's half of "Searching and parking".

@@ -111,6 +111,13 @@ public:
 
     void submit(task_cell *cell);                  // throws runtime_closed when closing
     void submit_internal(task_cell *cell) noexcept;  // continuations: never refused
+    // Tasks of this runtime run by threads that are not its workers (the blocking pool, see
+    // "Elastic blocking pool"). admit_external counts a spawn as try_submit does (false, nothing
+    // counted, when refused while closing); retract_external undoes an admit whose task could not
+    // be handed over (same thread); finish_external counts its completion, its last touch of *this.
+    bool admit_external() noexcept;
+    void retract_external() noexcept;
+    void finish_external() noexcept;
     void wait_idle();
     std::uint32_t worker_count() const noexcept;
     std::uint16_t id() const noexcept { return m_id; }

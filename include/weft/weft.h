@@ -38,6 +38,13 @@ WEFT_API unsigned weft_workers(void);
 WEFT_API weft_future *weft_spawn(weft_task_fn fn, void *arg);
 /* Spawns fn(arg) with no future. Returns 0, EINVAL or ENOMEM. */
 WEFT_API int weft_spawn_detached(weft_detached_fn fn, void *arg);
+/* For a call that blocks its thread (file read, DNS lookup, a library that sleeps): runs fn(arg)
+ * on a separate pool of threads, never on a worker. The pool grows on demand up to
+ * WEFT_BLOCKING_THREADS threads (default 512; beyond that jobs queue) and a thread idle for 10 s
+ * exits. The job counts as a task of the runtime (weft_wait_all and weft_shutdown wait for it).
+ * Returns its future, or NULL with errno EINVAL (fn is NULL), ENOMEM, ECANCELED (the runtime is
+ * shutting down) or EAGAIN (no pool thread exists and none could be started). */
+WEFT_API weft_future *weft_spawn_blocking(weft_task_fn fn, void *arg);
 /* Returns when every task spawned so far, and everything those spawned, has finished. Safe to call
  * while another thread starts and stops the runtime. */
 WEFT_API void weft_wait_all(void);

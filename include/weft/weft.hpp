@@ -93,6 +93,21 @@ constexpr std::chrono::nanoseconds saturating_ns(std::chrono::duration<Rep, Peri
 // The steady-clock deadline `d` from now, for wait_done_until: now for d <= 0 (poll), -1 (no
 // deadline) when now + d does not fit in the clock's range.
 WEFT_CXX_API std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
+// Hands a cell to the blocking pool (src/blocking_pool.cpp), counted as a task of sched. Throws
+// runtime_closed, or std::system_error (EAGAIN) when no pool thread exists and none can start.
+WEFT_CXX_API void submit_blocking(scheduler *sched, task_cell *cell);
+template <class Result, class Fn>
+future<Result> spawn_blocking_on(scheduler *sched, Fn &&fn) {
+    // Claimed from the start: a worker awaiting the future must never run the call inline.
+    task_cell *cell = typed_cell<Fn, Result>::make(std::move(fn), scheduler_id(sched), 2, k_claimed);
+    try {
+        submit_blocking(sched, cell);
+    } catch (...) {
+        typed_cell<Fn, Result>::discard(cell);
+        throw;
+    }
+    return future<Result>(cell);
+}
 }  // namespace detail
 
 // The result of a spawned task. Move-only; get() consumes it. Dropping it never cancels the task.
@@ -204,6 +219,13 @@ public:
     void spawn_detached(F &&f, A &&...args) {
         detail::spawn_detached_on(m_sched, detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
     }
+    // Runs f(args...) on the blocking pool, never on a worker; see weft::spawn_blocking.
+    template <class F, class... A>
+    auto spawn_blocking(F &&f, A &&...args) {
+        auto fn = detail::bind_task(std::forward<F>(f), std::forward<A>(args)...);
+        using R = detail::task_result_t<decltype(fn)>;
+        return detail::spawn_blocking_on<R>(m_sched, std::move(fn));
+    }
     // Returns when every task spawned so far, and everything those spawned, has finished.
     void wait_idle();
     unsigned workers() const noexcept;
@@ -226,6 +248,18 @@ template <class F, class... A>
 void spawn_detached(F &&f, A &&...args) {
     detail::spawn_detached_on(detail::current_or_default_scheduler(),
                               detail::bind_task(std::forward<F>(f), std::forward<A>(args)...));
+}
+// For a call that blocks its thread (a file read, a DNS lookup, a C library that sleeps): runs
+// f(args...) on a separate pool of threads, never on a worker, and returns its future (awaited,
+// and throwing what f threw, like any other). The pool grows on demand up to WEFT_BLOCKING_THREADS
+// threads (default 512; beyond that jobs queue) and a thread idle for 10 s exits. The job counts
+// as a task of the current task's runtime (else the default one): wait_idle and shutdown wait
+// for it. Throws runtime_closed, or std::system_error (EAGAIN) when no thread can be started.
+template <class F, class... A>
+auto spawn_blocking(F &&f, A &&...args) {
+    auto fn = detail::bind_task(std::forward<F>(f), std::forward<A>(args)...);
+    using R = detail::task_result_t<decltype(fn)>;
+    return detail::spawn_blocking_on<R>(detail::current_or_default_scheduler(), std::move(fn));
 }
 // Waits until the current task's runtime (or the default runtime) has no task left.
 WEFT_CXX_API void wait_idle();
