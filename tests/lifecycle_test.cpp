@@ -298,8 +298,15 @@ TEST(Lifecycle, ThenAfterShutdown) { expect_child_passes("LifecycleChild.ThenAft
 // ---- fork ----
 
 // In the forked child: the default runtime must work afresh, and shutdown must be safe.
-int use_weft_in_forked_child() {
+int use_weft_in_forked_child(weft::runtime &from_parent) {
     alarm(60);  // a hang becomes SIGALRM, which the parent reports
+    // A runtime of the parent has no threads here: it refuses spawns and stops without waiting.
+    try {
+        from_parent.spawn([] {});
+        return 3;
+    } catch (const weft::runtime_closed &) {
+    }
+    from_parent.shutdown();
     weft_future *f = weft_spawn(&add_one, as_ptr(1));
     if (!f || weft_await(f) != as_ptr(2)) return 1;
     int sum = 0;
@@ -337,7 +344,7 @@ TEST(LifecycleChild, ForkWhileRunning) {
         for (int i = 0; i < forks; ++i) {
             const pid_t pid = fork();
             ASSERT_GE(pid, 0);
-            if (pid == 0) _exit(use_weft_in_forked_child());
+            if (pid == 0) _exit(use_weft_in_forked_child(other));
             int status = 0;
             ASSERT_EQ(waitpid(pid, &status, 0), pid);
             EXPECT_TRUE(WIFEXITED(status)) << "fork " << i << ": the child died of signal "
@@ -469,7 +476,8 @@ TEST(LifecycleChild, EveryFailedAllocationIsClean) {
         for (unsigned workers : k_worker_counts) {
             // C++: the constructor throws std::bad_alloc and leaves no thread; the destructor survives.
             bool construction_hit = true, shutdown_hit = true;
-            for (long n = 1; (construction_hit || shutdown_hit) && n < 2000; ++n) {
+            long n = 1;
+            for (; (construction_hit || shutdown_hit) && n < 2000; ++n) {
                 const long failures = g_new_failures.load();
                 g_new_countdown.store(n);
                 std::unique_ptr<weft::runtime> rt;
@@ -494,6 +502,8 @@ TEST(LifecycleChild, EveryFailedAllocationIsClean) {
                 ASSERT_TRUE(threads_back_to(baseline)) << workers << " workers, n=" << n;
             }
             EXPECT_FALSE(construction_hit) << "the sweep never reached a construction with no failure";
+            std::fprintf(stderr, "%u workers: failed allocation 1 to %ld of runtime construction and shutdown in turn\n",
+                         workers, n - 2);
             // C: weft_init returns an error code and leaves no thread; no exception crosses the ABI.
             construction_hit = true;
             shutdown_hit = true;

@@ -18,8 +18,8 @@
 namespace weft {
 
 struct options {
-    unsigned workers = 0;               // 0: WEFT_WORKERS, else the CPU count
-    std::size_t stack_size = 0;         // worker stack in bytes; 0: 64 MiB (reserved, touched lazily)
+    unsigned workers = 0;               // 0: WEFT_WORKERS, else the CPUs of the affinity mask; at most 4096
+    std::size_t stack_size = 0;         // worker stack in bytes, at least PTHREAD_STACK_MIN; 0: 64 MiB (reserved)
     std::uint32_t queue_capacity = 0;   // per-worker queue slots, a power of two in [2, 2048]; else 256
 };
 
