@@ -5,6 +5,7 @@
 // of those blocking on the same std::mutex blocks the worker's thread, and with it the holder.
 #pragma once
 
+#include <weft/bits/visibility.hpp>
 #include <weft/weft.h>
 
 #include <chrono>
@@ -15,7 +16,7 @@
 namespace weft {
 
 namespace detail {
-int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0 or ETIMEDOUT
+WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0 or ETIMEDOUT
 std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 

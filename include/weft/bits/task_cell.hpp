@@ -77,9 +77,9 @@ WEFT_CXX_API bool current_task_cancelled() noexcept;
 
 // Promises (src/promise.cpp). A promise cell starts claimed and is never queued.
 // begin_fulfil: true for the one caller allowed to write the payload; then fulfil publishes it.
-bool begin_fulfil(task_cell *cell) noexcept;
-void fulfil(task_cell *cell, bool exception) noexcept;
-std::uint16_t current_runtime_id();
+WEFT_CXX_API bool begin_fulfil(task_cell *cell) noexcept;
+WEFT_CXX_API void fulfil(task_cell *cell, bool exception) noexcept;
+WEFT_CXX_API std::uint16_t current_runtime_id();
 
 // Combinators (src/combinators.cpp): never-queued cells completed when the inputs are.
 WEFT_CXX_API task_cell *when_all_cells(task_cell *const *cells, std::size_t n);

@@ -49,6 +49,25 @@ int main() {
         check(!c.get(), "this_task_cancelled");
         const weft::stats s = rt.stats();
         check(s.spawned == s.executed, "runtime::stats");
+
+        weft::promise<int> p;
+        auto pf = p.get_future();
+        auto waiter = rt.spawn([&pf] { return pf.get(); });
+        p.set_value(7);
+        check(waiter.get() == 7, "promise");
+
+        weft::mutex m;
+        weft::counting_semaphore sem(0);
+        auto locker = rt.spawn([&] {
+            std::lock_guard lock(m);
+            sem.release();
+        });
+        check(sem.try_acquire_for(std::chrono::seconds(60)), "counting_semaphore");
+        locker.get();
+        check(m.try_lock(), "mutex");
+        m.unlock();
+
+        check(rt.spawn_blocking([] { return 5; }).get() == 5, "spawn_blocking");
     }
     weft::spawn_detached([] {});
     weft::wait_idle();
