@@ -22,6 +22,7 @@
 #include <memory>
 #include <cstring>
 #include <stdexcept>
+#include <string>
 #include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
@@ -83,6 +84,10 @@ void until_waited_for(const std::atomic<task_cell *> &cell, pid_t waiter) {
     task_cell *c;
     while (!(c = cell.load())) std::this_thread::yield();
     while (!(c->state.load() & weft::detail::k_waiter) || !is_asleep(waiter)) std::this_thread::yield();
+}
+
+std::string worker_count_name(const ::testing::TestParamInfo<unsigned> &info) {
+    return std::to_string(info.param) + "workers";
 }
 
 class Misuse : public ::testing::TestWithParam<unsigned> {
@@ -223,7 +228,7 @@ TEST_P(Misuse, GetDestroysAResultWhoseMoveThrowsExactlyOnce) {
     EXPECT_EQ(counts.live(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, Misuse, ::testing::Values(1u, 2u, 4u, 8u, 64u));
+INSTANTIATE_TEST_SUITE_P(Workers, Misuse, ::testing::Values(1u, 2u, 4u, 8u, 64u), worker_count_name);
 
 // ---- the C ABI on the default runtime ----
 
@@ -342,7 +347,7 @@ TEST_P(CMisuse, GetTimeoutWithTheLargestTimeoutWaits) {
     weft_future_release(f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, CMisuse, ::testing::Values(1u, 2u, 4u, 8u, 64u));
+INSTANTIATE_TEST_SUITE_P(Workers, CMisuse, ::testing::Values(1u, 2u, 4u, 8u, 64u), worker_count_name);
 
 // ---- a weft_future_then that fails ----
 
