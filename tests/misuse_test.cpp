@@ -20,8 +20,12 @@
 #include <latch>
 #include <limits>
 #include <memory>
+#include <cstring>
 #include <stdexcept>
+#include <string>
+#include <sys/syscall.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -29,19 +33,19 @@ using weft::detail::task_cell;
 
 namespace {
 
-// Runs `statement` in a child process and expects it to exit normally having failed no check: a
-// crash in the code under test fails this test alone. The threadsafe style re-executes this binary
-// for the child instead of forking a process that has worker threads.
-#define EXPECT_IN_CHILD(statement)                                                 \
-    do {                                                                           \
-        GTEST_FLAG_SET(death_test_style, "threadsafe");                            \
-        EXPECT_EXIT(                                                               \
-            {                                                                      \
-                statement;                                                         \
-                std::fflush(nullptr);                                              \
-                std::_Exit(::testing::Test::HasFailure() ? 1 : 0);                 \
-            },                                                                     \
-            ::testing::ExitedWithCode(0), "");                                     \
+// Runs `body` in a child process and expects it to exit normally having failed no check: a crash
+// in the code under test fails this test alone. The threadsafe style re-executes this binary for
+// the child instead of forking a process that has worker threads.
+template <class Body>
+[[noreturn]] void run_then_exit(Body &body) {
+    body();
+    std::fflush(nullptr);
+    std::_Exit(::testing::Test::HasFailure() ? 1 : 0);
+}
+#define EXPECT_IN_CHILD(body)                                                     \
+    do {                                                                          \
+        GTEST_FLAG_SET(death_test_style, "threadsafe");                           \
+        EXPECT_EXIT(run_then_exit(body), ::testing::ExitedWithCode(0), "");       \
     } while (0)
 
 // Whether this build checks C handles ("Checked handles" in src/c_api.cpp): debug builds and
@@ -57,12 +61,33 @@ task_cell *cell_behind(weft_future *f) {
     return reinterpret_cast<task_cell *>(reinterpret_cast<std::uintptr_t>(f) & ((std::uintptr_t{1} << 48) - 1));
 }
 
-// Spins (yielding) until somebody subscribed to wait for `cell`, so that a task using it can only
-// finish while its future is being waited for: a wait that gives up at once never sees it done.
-void until_somebody_waits(const std::atomic<task_cell *> &cell) {
+pid_t this_thread_id() { return static_cast<pid_t>(syscall(SYS_gettid)); }
+
+// Whether thread `tid` of this process sleeps (state S: blocked in a system call, a futex here).
+bool is_asleep(pid_t tid) {
+    char path[64];
+    std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+    FILE *f = std::fopen(path, "r");
+    if (!f) return false;
+    char buf[512];
+    const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    buf[n] = 0;
+    const char *p = std::strrchr(buf, ')');  // the state follows the command name, which may hold spaces
+    return p && p[1] == ' ' && p[2] == 'S';
+}
+
+// Spins (yielding) until thread `waiter` subscribed to `cell` and went to sleep, so that a task
+// calling it finishes only while its future is really being waited for: a wait that gives up at
+// once, without sleeping, never sees it done.
+void until_waited_for(const std::atomic<task_cell *> &cell, pid_t waiter) {
     task_cell *c;
     while (!(c = cell.load())) std::this_thread::yield();
-    while (!(c->state.load() & weft::detail::k_waiter)) std::this_thread::yield();
+    while (!(c->state.load() & weft::detail::k_waiter) || !is_asleep(waiter)) std::this_thread::yield();
+}
+
+std::string worker_count_name(const ::testing::TestParamInfo<unsigned> &info) {
+    return std::to_string(info.param) + "workers";
 }
 
 class Misuse : public ::testing::TestWithParam<unsigned> {
@@ -80,7 +105,7 @@ protected:
 // ---- combinators given an empty future ----
 
 TEST_P(Misuse, CombinatorsRejectAnEmptyFuture) {
-    EXPECT_IN_CHILD({
+    auto body = [&] {
         std::vector<weft::future<int>> fs;
         fs.push_back(rt->spawn([] { return 1; }));
         fs.emplace_back();  // default-constructed
@@ -96,7 +121,8 @@ TEST_P(Misuse, CombinatorsRejectAnEmptyFuture) {
         fs[0] = rt->spawn([] { return 3; });
         weft::when_all(fs).get();
         EXPECT_EQ(fs[0].get() + fs[1].get(), 5);
-    });
+    };
+    EXPECT_IN_CHILD(body);
 }
 
 // ---- waits of extreme length ----
@@ -129,21 +155,21 @@ TEST(WaitLength, SaturatesInsteadOfOverflowing) {
 
 TEST_P(Misuse, HugeWaitsWaitUntilTheResultIsReady) {
     using namespace std::chrono;
-    auto check = [&](auto d) {
+    auto check = [&](const char *what, auto d) {
         std::atomic<task_cell *> cell{nullptr};
-        auto f = rt->spawn([&cell] {
-            until_somebody_waits(cell);
+        auto f = rt->spawn([&cell, waiter = this_thread_id()] {
+            until_waited_for(cell, waiter);
             return 7;
         });
         cell.store(f.native_handle());
-        EXPECT_TRUE(f.wait_for(d)) << "gave up at once on a wait of " << duration<double>(d).count() << " s";
+        EXPECT_TRUE(f.wait_for(d)) << "gave up at once on a wait of " << what;
         EXPECT_EQ(f.get(), 7);
     };
-    check(milliseconds::max());
-    check(hours(24 * 365 * 300));
-    check(nanoseconds::max());
-    check(duration<double>(1e300));
-    check(duration<double>(std::numeric_limits<double>::infinity()));
+    check("milliseconds::max()", milliseconds::max());
+    check("300 years", hours(24 * 365 * 300));
+    check("nanoseconds::max()", nanoseconds::max());
+    check("1e300 s", duration<double>(1e300));
+    check("infinite seconds", duration<double>(std::numeric_limits<double>::infinity()));
 }
 
 TEST_P(Misuse, NegativeWaitsPoll) {
@@ -202,7 +228,7 @@ TEST_P(Misuse, GetDestroysAResultWhoseMoveThrowsExactlyOnce) {
     EXPECT_EQ(counts.live(), 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, Misuse, ::testing::Values(1u, 2u, 4u, 8u, 64u));
+INSTANTIATE_TEST_SUITE_P(Workers, Misuse, ::testing::Values(1u, 2u, 4u, 8u, 64u), worker_count_name);
 
 // ---- the C ABI on the default runtime ----
 
@@ -301,11 +327,12 @@ TEST_P(CMisuse, ThenOfATaskThatThrewFailsWithoutCallingMap) {
 
 struct waited_task {
     std::atomic<task_cell *> cell{nullptr};
+    pid_t waiter = this_thread_id();
     int value = 5;
 };
 void *finish_when_waited_for(void *arg) {
     auto *t = static_cast<waited_task *>(arg);
-    until_somebody_waits(t->cell);
+    until_waited_for(t->cell, t->waiter);
     return &t->value;
 }
 
@@ -320,7 +347,7 @@ TEST_P(CMisuse, GetTimeoutWithTheLargestTimeoutWaits) {
     weft_future_release(f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Workers, CMisuse, ::testing::Values(1u, 2u, 4u, 8u, 64u));
+INSTANTIATE_TEST_SUITE_P(Workers, CMisuse, ::testing::Values(1u, 2u, 4u, 8u, 64u), worker_count_name);
 
 // ---- a weft_future_then that fails ----
 
@@ -395,7 +422,7 @@ TEST(DeadHandle, UsedAfterThenConsumedIt) {
     weft_future *g = weft_future_then(f, &identity);
     ASSERT_NE(g, nullptr);
     // The input is still alive (its task waits), but this handle to it is gone.
-    EXPECT_DEATH(weft_future_get(f), "weft: weft_future_get: the future was already released");
+    EXPECT_DEATH(weft_future_is_ready(f), "weft: weft_future_is_ready: the future was already released");
     EXPECT_DEATH(weft_future_release(f), "weft: weft_future_release: the future was already released");
     gate.count_down();
     EXPECT_EQ(weft_await(g), nullptr);
