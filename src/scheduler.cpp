@@ -157,6 +157,7 @@ void scheduler::stop() {
     for (const auto &w : m_workers) w->counters.add_to(m_retired_counters);
     m_workers.clear();
     m_running.store(false, std::memory_order_release);
+    trim_thread_pool();  // "Giving memory back" (cell_pool.hpp): the stopping thread's share
 }
 
 void scheduler::submit(task_cell *cell) {
@@ -261,6 +262,7 @@ void scheduler::wait_idle() {
     m_idle_waiters.fetch_add(1, std::memory_order_seq_cst);
     while (!quiescent(me.running_here)) wait_until(target, now_ns() + 2'000'000);
     m_idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
+    trim_thread_pool_if_worthwhile();  // a quiet moment: see "Giving memory back" in cell_pool.hpp
 }
 
 void scheduler::notify_idle_waiters() noexcept {

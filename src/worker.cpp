@@ -19,6 +19,7 @@
 // task, so two tasks spawning each other cannot starve the rest.
 #include "scheduler.hpp"
 
+#include "cell_pool.hpp"
 #include "parking_lot.hpp"
 
 #include <sched.h>
@@ -156,6 +157,7 @@ struct worker_ops {
             return true;
         }
         bump(w.counters.parked);
+        if (!awaited) trim_thread_pool_if_worthwhile();  // see "Giving memory back" in cell_pool.hpp
         w.park.park(deadline_ns);
         if (awaited) parking_lot::unsubscribe(&record);
         // Still in the parked set: woken by the future, a timeout or shutdown, not for work.
