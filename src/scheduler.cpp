@@ -231,6 +231,7 @@ void scheduler::stop_unchecked() noexcept {
         sched_yield();
     retire_worker_set();
     m_running.store(false, std::memory_order_release);
+    trim_thread_pool();  // "Giving memory back" (cell_pool.hpp): the stopping thread's share
 }
 
 void scheduler::retire_worker_set() noexcept {
@@ -413,6 +414,7 @@ void scheduler::wait_idle() {
     while (!quiescent(idle_allowance(me.inside))) wait_until(target, now_ns() + 2'000'000);
     m_idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
     m_idle_blocked.fetch_sub(mine, std::memory_order_seq_cst);
+    trim_thread_pool_if_worthwhile();  // a quiet moment: see "Giving memory back" in cell_pool.hpp
 }
 
 void scheduler::notify_idle_waiters() noexcept {

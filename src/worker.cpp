@@ -22,6 +22,7 @@
 // task, so two tasks spawning each other cannot starve the rest.
 #include "scheduler.hpp"
 
+#include "cell_pool.hpp"
 #include "parking_lot.hpp"
 #include "suspend/waiter.hpp"
 
@@ -158,6 +159,7 @@ struct worker_ops {
             return true;
         }
         bump(w.counters.parked);
+        trim_thread_pool_if_worthwhile();  // see "Giving memory back" in cell_pool.hpp
         w.park.park(w.fibers.timers.earliest());
         // Still in the parked set: woken by a fiber's wake-up, a timeout or shutdown, not for work.
         if (s.m_idle->transition_to_unparked(w.index) == false) bump(w.counters.woken);

@@ -1,5 +1,7 @@
 // Scale: the waiter table's work per event, combinators and chains over a million inputs without
-// quadratic work or deep recursion.
+// quadratic work or deep recursion, the memory an outside spawning thread costs, and memory going
+// back after a burst.
+#include "cell_pool.hpp"
 #include "parking_lot.hpp"
 #include "test_support.hpp"
 
@@ -11,9 +13,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <latch>
 #include <memory>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -153,8 +157,8 @@ protected:
     unsigned workers() const { return GetParam(); }
 };
 
-// Blocks every worker of rt until the returned latch is released; returns once all have started.
-std::shared_ptr<std::latch> occupy_all_workers(weft::runtime &rt, unsigned workers) {
+// Blocks `workers` workers of rt until the returned latch is released; returns once all have started.
+std::shared_ptr<std::latch> occupy_workers(weft::runtime &rt, unsigned workers) {
     auto gate = std::make_shared<std::latch>(1);
     auto started = std::make_shared<std::atomic<unsigned>>(0);
     for (unsigned i = 0; i < workers; ++i) {
@@ -178,7 +182,7 @@ std::vector<weft::future<int>> pending_inputs(weft::runtime &rt, int n) {
 TEST_P(Scale, WhenAllOverAMillionPendingInputsDoesLinearWork) {
     const int n = scaled(k_million, 50'000);
     weft::runtime rt(weft::options{.workers = workers()});
-    auto gate = occupy_all_workers(rt, workers());
+    auto gate = occupy_workers(rt, workers());
     auto fs = pending_inputs(rt, n);
     const std::uint64_t before = parking_lot::walk_steps();
     auto all = weft::when_all(fs);
@@ -195,7 +199,7 @@ TEST_P(Scale, WhenAllOverAMillionPendingInputsDoesLinearWork) {
 TEST_P(Scale, WhenAnyOverAMillionPendingInputsDoesLinearWork) {
     const int n = scaled(k_million, 50'000);
     weft::runtime rt(weft::options{.workers = workers()});
-    auto gate = occupy_all_workers(rt, workers());
+    auto gate = occupy_workers(rt, workers());
     auto fs = pending_inputs(rt, n);
     const std::uint64_t before = parking_lot::walk_steps();
     auto any = weft::when_any(fs);
@@ -278,6 +282,164 @@ TEST_P(Scale, ChainOfAMillionThensDoesLinearWork) {
     const std::uint64_t steps = parking_lot::walk_steps() - before;
     EXPECT_LE(steps, k_steps_per_record * static_cast<std::uint64_t>(n));
     weft_shutdown();
+}
+
+// ---- memory ----
+
+constexpr std::size_t k_mib = std::size_t{1} << 20;
+// What an outside thread that spawns one small task may cost, and how close to its starting point
+// the resident size must come back after a burst (both from the requirements).
+constexpr std::size_t k_per_outside_thread = std::size_t{256} << 10;
+constexpr std::size_t k_back_margin = 64 * k_mib;
+
+std::size_t resident_bytes() {
+    std::FILE *f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long size = 0;
+    unsigned long resident = 0;
+    const int got = std::fscanf(f, "%lu %lu", &size, &resident);
+    std::fclose(f);
+    return got == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+// b - a, or 0 when a is larger.
+std::size_t growth(std::size_t a, std::size_t b) { return b > a ? b - a : 0; }
+// Tasks in a burst: 10M, fewer under sanitizers and chaos. ThreadSanitizer takes minutes per
+// million futures, so there the burst only exercises the paths for races: its resident size is
+// not checked, and it is too small for the held-memory check to tell.
+int burst_size() { return weft_test::k_tsan ? 400'000 : scaled(10'000'000, 1'000'000); }
+
+TEST(CellPoolTrim, GivesBackWhollyFreeRunsOnlyAndReusesThem) {
+    using namespace weft::detail;
+    // Enough cells to need several runs, freed here and on another thread, one kept alive.
+    const int n = 200'000;
+    std::vector<task_cell *> cells;
+    for (int i = 0; i < n; ++i) cells.push_back(allocate_cell(48));
+    task_cell *survivor = cells[static_cast<std::size_t>(n / 4)];
+    *static_cast<std::uint64_t *>(survivor->payload()) = 0x5eed;
+    std::thread([&] {
+        for (int i = 0; i < n / 2; ++i)
+            if (cells[static_cast<std::size_t>(i)] != survivor) free_cell_memory(cells[static_cast<std::size_t>(i)]);
+    }).join();
+    for (int i = n / 2; i < n; ++i) free_cell_memory(cells[static_cast<std::size_t>(i)]);
+    const auto before = pool_statistics();
+    trim_thread_pool();
+    const auto after = pool_statistics();
+    EXPECT_GT(after.released_bytes, before.released_bytes) << "wholly free runs go back";
+    EXPECT_LT(after.held_bytes, before.held_bytes);
+    // The survivor's run stays, and the survivor with it.
+    EXPECT_EQ(*static_cast<std::uint64_t *>(survivor->payload()), 0x5eedu);
+    // Allocating as many again takes released runs back before mapping anything new, and never
+    // hands out the live cell.
+    std::vector<task_cell *> again;
+    for (int i = 0; i < n; ++i) {
+        again.push_back(allocate_cell(48));
+        ASSERT_NE(again.back(), survivor);
+    }
+    EXPECT_EQ(pool_statistics().chunks, after.chunks) << "released runs are reused";
+    EXPECT_EQ(*static_cast<std::uint64_t *>(survivor->payload()), 0x5eedu);
+    for (task_cell *c : again) free_cell_memory(c);
+    free_cell_memory(survivor);
+    trim_thread_pool();
+}
+
+TEST_P(Scale, AThousandOutsideThreadsThatSpawnOnceCostLittleMemory) {
+    // Sanitizer runtimes give every thread large shadow and allocator caches of their own: fewer
+    // threads there, and only the pool's own accounting is checked.
+    const int threads = weft_test::k_sanitized ? 200 : 1000;
+    weft::runtime rt(weft::options{.workers = workers()});
+    rt.spawn([] { return 0; }).get();
+    const auto stats_before = weft::detail::pool_statistics();
+    const std::size_t rss_before = resident_bytes();
+    std::latch spawned(threads);
+    std::latch finish(1);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> ts;
+    ts.reserve(threads);
+    for (int i = 0; i < threads; ++i) {
+        ts.emplace_back([&, i] {
+            if (rt.spawn([i] { return i; }).get() != i) wrong.fetch_add(1);
+            spawned.count_down();
+            finish.wait();  // every thread stays alive until all have spawned
+        });
+    }
+    spawned.wait();
+    const std::size_t rss_during = resident_bytes();
+    const auto stats_during = weft::detail::pool_statistics();
+    finish.count_down();
+    for (auto &t : ts) t.join();
+    EXPECT_EQ(wrong.load(), 0);
+    const std::size_t budget = k_per_outside_thread * static_cast<std::size_t>(threads);
+    EXPECT_LE(growth(stats_before.mapped_bytes, stats_during.mapped_bytes), budget) << "cell memory mapped";
+    EXPECT_LE(growth(stats_before.held_bytes, stats_during.held_bytes), budget) << "cell memory held by pools";
+    if (!weft_test::k_sanitized) {
+        EXPECT_LE(growth(rss_before, rss_during), budget) << "resident size";
+    }
+}
+
+TEST_P(Scale, MemoryGoesBackWhenTheRuntimeIsIdleAndTheNextBurstReusesIt) {
+    const int n = burst_size();
+    std::uint64_t want = 0;
+    for (int i = 0; i < n; ++i) want += static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(i);
+    weft::runtime rt(weft::options{.workers = workers()});
+    rt.spawn([] { return 0; }).get();
+    rt.wait_idle();
+    const std::size_t rss_base = resident_bytes();
+    const std::size_t held_base = weft::detail::pool_statistics().held_bytes;
+    // A burst as the scale benchmark makes it: spawn every task from this thread keeping every
+    // future, then get them all. Returns the resident size while every result is held.
+    auto burst = [&] {
+        std::vector<weft::future<std::uint64_t>> fs;
+        fs.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i)
+            fs.push_back(rt.spawn([i] { return static_cast<std::uint64_t>(i) * static_cast<std::uint64_t>(i); }));
+        const std::size_t peak = resident_bytes();
+        std::uint64_t sum = 0;
+        for (auto &f : fs) sum += f.get();
+        EXPECT_EQ(sum, want);
+        return peak;
+    };
+    const std::size_t peak1 = burst();
+    rt.wait_idle();
+    const auto after1 = weft::detail::pool_statistics();
+    EXPECT_LE(growth(held_base, after1.held_bytes), k_back_margin) << "cell memory still held when idle";
+    if (!weft_test::k_sanitized) {
+        EXPECT_LE(growth(rss_base, resident_bytes()), k_back_margin) << "resident size when idle";
+    }
+
+    const std::size_t peak2 = burst();
+    rt.wait_idle();
+    const auto after2 = weft::detail::pool_statistics();
+    EXPECT_LE(growth(after1.mapped_bytes, after2.mapped_bytes), k_back_margin) << "the second burst maps new memory";
+    if (!weft_test::k_sanitized) {
+        EXPECT_LE(growth(peak1, peak2), k_back_margin) << "the second burst's peak grew";
+    }
+    EXPECT_LE(growth(held_base, after2.held_bytes), k_back_margin) << "cell memory still held when idle again";
+    if (!weft_test::k_sanitized) {
+        EXPECT_LE(growth(rss_base, resident_bytes()), k_back_margin) << "resident size when idle again";
+    }
+}
+
+TEST_P(Scale, MemoryGoesBackWhenTheRuntimeIsDestroyed) {
+    // The burst is spawned by a task while the other workers are held, so that every cell is
+    // live at once, the workers' pools own them, and thieves free many of them remotely.
+    const int n = burst_size();
+    const std::size_t rss_base = resident_bytes();
+    const std::size_t held_base = weft::detail::pool_statistics().held_bytes;
+    std::atomic<int> ran{0};
+    {
+        weft::runtime rt(weft::options{.workers = workers()});
+        auto gate = occupy_workers(rt, workers() - 1);
+        rt.spawn([&ran, n, gate] {
+              for (int i = 0; i < n; ++i) weft::spawn_detached([&ran] { ran.fetch_add(1, std::memory_order_relaxed); });
+              gate->count_down();
+          }).get();
+        rt.wait_idle();
+    }
+    EXPECT_EQ(ran.load(), n);
+    EXPECT_LE(growth(held_base, weft::detail::pool_statistics().held_bytes), k_back_margin) << "cell memory still held";
+    if (!weft_test::k_sanitized) {
+        EXPECT_LE(growth(rss_base, resident_bytes()), k_back_margin) << "resident size";
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, Scale, ::testing::Values(1u, 2u, 8u),
