@@ -269,3 +269,6 @@ private:
 };
 
 }  // namespace weft
+
+#include <weft/channel.hpp>
+#include <weft/sleep.hpp>
