@@ -75,7 +75,7 @@ int chain(int k, int depth) {
 }
 
 TEST_P(Runtime, NestedAwaits10000Deep) {
-    // Task k spawns task k+1 and awaits it; helping nests them on one worker's stack.
+    // Task k spawns task k+1 and awaits it; the awaiter runs it inline while its stack has room.
     const int depth = weft_test::k_tsan ? 2'000 : 10'000;
     auto f = rt->spawn(chain, 0, depth);
     EXPECT_EQ(f.get(), depth);
@@ -791,7 +791,7 @@ TEST_P(Runtime, AllocationFailureThrowsAndTheNextSpawnWorks) {
 
 TEST_P(Runtime, WaitIdleInsideATaskReturnsOnceItsChildrenRan) {
     // A task waits until its runtime has nothing left but itself. On one worker only that worker
-    // can run the children, so wait_idle must help (or the task deadlocks).
+    // can run the children, so wait_idle must suspend the task (or the task deadlocks).
     std::atomic<int> ran{0};
     std::atomic<bool> started{false};
     auto f = rt->spawn([&] {

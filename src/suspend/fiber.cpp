@@ -23,8 +23,12 @@ constexpr std::uint32_t k_idle_fibers_kept = 64;
 // ping-pong between two tasks would otherwise never let a queued task run); prime, as the
 // worker's own fairness interval.
 constexpr std::uint32_t k_ready_fairness_interval = 61;
-// Written at the lowest word of every pool stack and checked at each switch: a task that ran off
-// its stack without hitting a guard page is reported before anything else runs on the damage.
+// The last word of every pool fiber's header (at the top of its stack), checked whenever the
+// worker switches to or from the fiber. A stack without a guard page that overflows runs into
+// the top of the stack below it, which is that fiber's header, this word first; the overflowing
+// fiber itself is caught by its frame address at its next switch. A canary at the bottom of each
+// stack was rejected: it commits a second page per suspended task (measured: 8 KiB instead of
+// 4 KiB of RSS per parked task), and page faults are the cost of a suspension burst.
 constexpr std::uint64_t k_canary = 0x5EA1ED57AC4C0DE5ull;
 
 [[noreturn]] void die(const char *what) noexcept {
@@ -34,8 +38,7 @@ constexpr std::uint64_t k_canary = 0x5EA1ED57AC4C0DE5ull;
 }
 
 void check_canary(const fiber *f) noexcept {
-    if (f->stack.low && *reinterpret_cast<const std::uint64_t *>(f->stack.low) != k_canary)
-        die("stack overflow in a suspended task");
+    if (f->stack.low && f->canary != k_canary) die("stack overflow in a suspended task");
 }
 
 void save_context(fiber *f) noexcept {
@@ -135,7 +138,7 @@ fiber *worker_fibers::make_fiber() noexcept {
     f->stack = stack;
     f->low = stack.low;
     f->size = static_cast<std::size_t>(reinterpret_cast<char *>(f) - stack.low);
-    *reinterpret_cast<std::uint64_t *>(stack.low) = k_canary;
+    f->canary = k_canary;
     f->saved_sched = &m_worker->sched;
 #if defined(WEFT_TSAN)
     f->tsan_fiber = __tsan_create_fiber(0);
@@ -145,8 +148,7 @@ fiber *worker_fibers::make_fiber() noexcept {
 #else
     void *storage = nullptr;
 #endif
-    // The usable stack ends below the header; the canary word is not part of it.
-    f->sp = make_context(stack.low + 64, f->size - 64, &fiber_entry, f, storage);
+    f->sp = make_context(stack.low, f->size, &fiber_entry, f, storage);
     return f;
 }
 
@@ -165,13 +167,12 @@ void worker_fibers::make_idle(fiber *f) noexcept {
         return;
     }
     if (m_idle_count >= k_idle_fibers_kept) {
-        // Give back the coldest idle fiber instead of keeping one more.
-        fiber **p = &m_idle;
-        while ((*p)->next) p = &(*p)->next;
-        fiber *cold = *p;
-        *p = nullptr;
+        // Give back an idle fiber instead of keeping one more: the newest, which is O(1) to
+        // unlink (walking to the coldest touched one header page per idle fiber, each a TLB miss).
+        fiber *spare = m_idle;
+        m_idle = spare->next;
         --m_idle_count;
-        destroy_fiber(cold);
+        destroy_fiber(spare);
     }
     f->next = m_idle;
     m_idle = f;
@@ -180,6 +181,8 @@ void worker_fibers::make_idle(fiber *f) noexcept {
 
 void worker_fibers::switch_to(fiber *to) noexcept {
     fiber *from = m_current;
+    if (from->stack.low && static_cast<char *>(__builtin_frame_address(0)) < from->low)
+        die("stack overflow in a suspended task");
     check_canary(from);
     check_canary(to);
     save_context(from);

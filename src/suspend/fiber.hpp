@@ -69,6 +69,8 @@ struct fiber {
 #if !defined(__x86_64__) || defined(WEFT_UCONTEXT_SWITCH)
     alignas(16) unsigned char context_storage[k_context_storage];
 #endif
+    // Last, so that an overflow of the stack above reaches it first (fiber.cpp, k_canary).
+    std::uint64_t canary = 0;
 };
 
 // The suspension state of one worker; see "Suspension". Owner-only except push_woken.

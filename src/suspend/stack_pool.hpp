@@ -8,10 +8,11 @@
 // and only the pages a stack touches are ever committed. A guard page (PROT_NONE) below each
 // stack splits the slab's mapping, so guard pages are given out only while a budget of
 // k_guarded_stacks lasts; past it, overflow is caught by the fiber's canary instead (see
-// fiber.hpp). A released stack has its pages given back (madvise MADV_DONTNEED) and goes on the
-// pool's free list, under one mutex: a stack is taken and released once per fiber, not per switch
-// (fibers are pooled per worker). Slabs are never unmapped; the address space stays reserved for
-// the next burst.
+// fiber.hpp). A released stack stays warm (its pages committed, reused first) up to
+// k_warm_stacks_kept; past that the older half has its pages given back (madvise MADV_DONTNEED,
+// adjacent stacks merged into one call) and joins the clean list. One mutex guards the lists: a
+// stack is taken and released once per fiber, not per switch (fibers are pooled per worker).
+// Slabs are never unmapped; the address space stays reserved for the next burst.
 // Rejected: malloc'd stacks (committed at once, no guard page), and one mmap per stack (the
 // mapping limit, and a system call per fiber).
 #pragma once
@@ -33,7 +34,7 @@ struct stack_region {
     std::size_t size = 0;    // usable bytes
 };
 
-// A fresh (zero-filled on first touch) stack of k_fiber_stack_bytes less the guard page.
+// A stack of k_fiber_stack_bytes less the guard page (if it has one); its contents are undefined.
 // Returns a region with low == nullptr when no memory can be reserved.
 stack_region take_stack() noexcept;
 // Gives the stack's pages back and makes the region available again.
