@@ -8,6 +8,8 @@
 // A value is delivered exactly once. close() wakes every waiting party: waiting and later sends
 // fail, receivers first drain what is buffered and then get nullopt. T must be movable without
 // throwing (it is moved under the channel's lock, where an exception has nowhere to go).
+// A moved-from handle is empty: it may only be assigned, destroyed, or given to a select case,
+// which then never fires.
 #pragma once
 
 #include <weft/bits/channel_core.hpp>
