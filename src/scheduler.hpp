@@ -175,6 +175,8 @@ bool wait_until(const wait_target &target, std::int64_t deadline_ns);
 void run_worker_loop(worker &w) noexcept;
 // Runs an awaited task inline after a successful claim, on behalf of its own runtime.
 void run_claimed_inline(task_cell *cell) noexcept;
+// Runs `cell` when it is the newest task of w's queue (popping it); false otherwise.
+bool run_if_newest_queued(worker &w, task_cell *cell) noexcept;
 // Wakes the worker's timed waits whose deadline has passed.
 void expire_timers(worker &w) noexcept;
 // The calling thread's parker, for waits outside workers.

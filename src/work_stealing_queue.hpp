@@ -71,6 +71,14 @@ public:
     }
 
     // Owner: takes the newest task; nullptr only when the queue is empty.
+    // Owner only: the newest task, without taking it; nullptr when the queue looks empty. Only a
+    // hint (a thief may take it at any moment): act on it through pop().
+    task_cell *peek_newest() const noexcept {
+        const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
+        if (t == real_of(m_head.load(std::memory_order_acquire))) return nullptr;
+        return m_slots[(t - 1) & m_mask].load(std::memory_order_relaxed);
+    }
+
     task_cell *pop() noexcept {
         for (;;) {
             const std::uint32_t t = m_tail.load(std::memory_order_relaxed);

@@ -310,8 +310,63 @@ static void test_outside_threads(void) {
     }
 }
 
+/* Promises, the task-local slot, yield, mutex and semaphore from C: tasks wait on promises set
+ * later, hold a mutex across a wait, and meet through a semaphore. */
+static weft_future *g_promise;
+static weft_mutex *g_mutex;
+static weft_semaphore *g_sem;
+static long g_counter; /* guarded by g_mutex */
+static void *promise_reader(void *arg) {
+    int slot = 7;
+    weft_set_task_local(&slot);
+    void *v = weft_future_get(g_promise); /* suspends until main sets it */
+    if (weft_task_local() != &slot) return as_ptr(0);
+    weft_mutex_lock(g_mutex);
+    long before = g_counter;
+    weft_yield(); /* a wait while holding the mutex */
+    g_counter = before + 1;
+    weft_mutex_unlock(g_mutex);
+    weft_semaphore_release(g_sem, 1);
+    return as_ptr(as_int(v) + as_int(arg));
+}
+static void test_promises_and_primitives(void) {
+    CHECK(weft_promise_set(NULL, NULL) == EINVAL);
+    CHECK(weft_mutex_trylock(NULL) == EINVAL);
+    CHECK(weft_semaphore_try_acquire(NULL) == EINVAL);
+    CHECK(weft_semaphore_acquire_timeout(NULL, 0) == EINVAL);
+    weft_mutex_lock(NULL);
+    weft_mutex_unlock(NULL);
+    weft_semaphore_release(NULL, 1);
+    weft_mutex_free(NULL);
+    weft_semaphore_free(NULL);
+    CHECK(weft_task_local() == NULL);
+
+    g_promise = weft_promise_new();
+    g_mutex = weft_mutex_new();
+    g_sem = weft_semaphore_new(0);
+    CHECK(g_promise && g_mutex && g_sem);
+    if (!g_promise || !g_mutex || !g_sem) return;
+    CHECK(weft_semaphore_try_acquire(g_sem) == EAGAIN);
+    CHECK(weft_semaphore_acquire_timeout(g_sem, 1) == ETIMEDOUT);
+    weft_future *readers[16];
+    for (int i = 0; i < 16; ++i) readers[i] = weft_spawn(promise_reader, as_ptr((uintptr_t)i));
+    CHECK(weft_promise_set(readers[0], NULL) == EINVAL); /* a task's future */
+    CHECK(weft_promise_set(g_promise, as_ptr(100)) == 0);
+    CHECK(weft_promise_set(g_promise, as_ptr(1)) == EINVAL); /* set twice */
+    for (int i = 0; i < 16; ++i) weft_semaphore_acquire(g_sem);
+    for (int i = 0; i < 16; ++i) CHECK(as_int(weft_await(readers[i])) == 100u + (unsigned)i);
+    CHECK(weft_mutex_trylock(g_mutex) == 0);
+    CHECK(weft_mutex_trylock(g_mutex) == EBUSY);
+    CHECK(g_counter == 16);
+    weft_mutex_unlock(g_mutex);
+    weft_future_release(g_promise);
+    weft_mutex_free(g_mutex);
+    weft_semaphore_free(g_sem);
+}
+
 int main(void) {
     CHECK(weft_c99_header_compiles() == 0);
+    test_promises_and_primitives();
     test_init_and_workers();
     test_spawn_await();
     test_get_repeatable_and_timeout();

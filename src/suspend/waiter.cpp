@@ -81,9 +81,13 @@ bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns
     if (target.done(target.object)) return true;
     task_cell *const cell = target.claimable;
     if (deadline_ns < 0 && cell && !(cell->state.load(std::memory_order_relaxed) & k_claimed) &&
-        w.fibers.headroom() > k_inline_headroom && try_claim(cell)) {
-        run_claimed_inline(cell);
-        return true;
+        w.fibers.headroom() > k_inline_headroom) {
+        // The fork-join fast path: the awaited child on top of this worker's own queue.
+        if (run_if_newest_queued(w, cell)) return true;
+        if (try_claim(cell)) {
+            run_claimed_inline(cell);
+            return true;
+        }
     }
     waiter me;
     prepare_waiter(me, deadline_ns);
