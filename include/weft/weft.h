@@ -141,6 +141,46 @@ typedef struct weft_stats_t {
 } weft_stats_t;
 WEFT_API weft_stats_t weft_stats(void);
 
+/* Channels: FIFO queues between tasks and threads. Inside a task a waiting operation suspends
+ * the task (its worker runs other tasks); outside the runtime it blocks the thread. A value is
+ * delivered exactly once. Every function gives EINVAL for a NULL channel or value pointer. */
+typedef struct weft_channel weft_channel;
+/* 0: rendezvous (a send waits for its receiver); SIZE_MAX: unbounded. NULL + errno ENOMEM. */
+WEFT_API weft_channel *weft_channel_new(size_t capacity);
+/* After every user is done with it; buffered values are dropped. NULL is ignored. */
+WEFT_API void weft_channel_free(weft_channel *ch);
+/* 0; EPIPE when closed. */
+WEFT_API int weft_channel_send(weft_channel *ch, void *value);
+/* 0; EPIPE when closed and drained. */
+WEFT_API int weft_channel_recv(weft_channel *ch, void **value);
+/* 0, EAGAIN (would wait), EPIPE. */
+WEFT_API int weft_channel_try_send(weft_channel *ch, void *value);
+WEFT_API int weft_channel_try_recv(weft_channel *ch, void **value);
+/* 0, ETIMEDOUT, EPIPE; a negative timeout waits without limit. */
+WEFT_API int weft_channel_send_timeout(weft_channel *ch, void *value, int timeout_ms);
+WEFT_API int weft_channel_recv_timeout(weft_channel *ch, void **value, int timeout_ms);
+/* Wakes every waiter; later sends fail with EPIPE; receivers drain what is buffered. */
+WEFT_API void weft_channel_close(weft_channel *ch);
+/* Values buffered now (0 for NULL). */
+WEFT_API size_t weft_channel_len(const weft_channel *ch);
+
+enum { WEFT_SEND = 1, WEFT_RECV = 2 };
+typedef struct weft_select_case {
+    weft_channel *channel; /* NULL: a case that never fires */
+    int op;                /* WEFT_SEND or WEFT_RECV */
+    void *value;           /* WEFT_SEND: the value to send; WEFT_RECV: the value received */
+    int status;            /* of the case that fired: 0, or EPIPE (channel closed) */
+} weft_select_case;
+/* Waits until one case can proceed and performs exactly that one: returns its index, with value
+ * (for WEFT_RECV) and status filled in; -1 with errno ETIMEDOUT after timeout_ms (0: poll once,
+ * -1: no timeout), EINVAL for bad cases (cases NULL with n > 0, an op other than WEFT_SEND or
+ * WEFT_RECV, a timeout below -1), ENOMEM. Cases ready at once are chosen at random. */
+WEFT_API int weft_select(weft_select_case *cases, size_t n, int timeout_ms);
+
+/* Inside a task: suspends it for ms milliseconds (its worker runs other tasks); outside: sleeps
+ * the thread. 0. */
+WEFT_API int weft_sleep_ms(unsigned ms);
+
 #ifdef __cplusplus
 }
 #endif

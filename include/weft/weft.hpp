@@ -350,3 +350,5 @@ private:
 
 #include <weft/mutex.hpp>
 #include <weft/promise.hpp>
+#include <weft/channel.hpp>
+#include <weft/sleep.hpp>

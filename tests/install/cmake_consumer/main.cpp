@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -68,6 +69,15 @@ int main() {
         m.unlock();
 
         check(rt.spawn_blocking([] { return 5; }).get() == 5, "spawn_blocking");
+
+        weft::channel<int> ch(1);
+        auto producer = rt.spawn([ch]() mutable {
+            weft::sleep_for(std::chrono::milliseconds(1));
+            ch.send(9);
+            ch.close();
+        });
+        check(ch.recv() == std::optional<int>(9), "channel");
+        producer.get();
     }
     weft::spawn_detached([] {});
     weft::wait_idle();

@@ -1,0 +1,21 @@
+// weft::sleep_for and weft::sleep_until: a task suspends (its worker runs other tasks), a thread sleeps.
+#pragma once
+
+#include <weft/bits/channel_core.hpp>
+#include <weft/weft.hpp>
+
+#include <chrono>
+
+namespace weft {
+
+// Inside a task: suspends it on its worker's timers; elsewhere: sleeps the thread.
+template <class Rep, class Period>
+void sleep_for(std::chrono::duration<Rep, Period> d) {
+    detail::sleep_until_ns(detail::deadline_after(std::chrono::duration_cast<std::chrono::nanoseconds>(d)));
+}
+template <class Clock, class Duration>
+void sleep_until(std::chrono::time_point<Clock, Duration> t) {
+    sleep_for(t - Clock::now());
+}
+
+}  // namespace weft
