@@ -1,4 +1,5 @@
 // The C ABI shims: argument checks, errno, and no C++ exception ever crossing the boundary.
+#include "api/c_handles.hpp"
 #include "combinators.hpp"
 #include "scheduler.hpp"
 
@@ -161,6 +162,14 @@ bool threw(const task_cell *cell) noexcept {
 }
 
 // The result of a done cell: its value, or NULL with errno k_task_failed when the task threw.
+// The waits below may make system calls (futex, a switch to other tasks) that change errno;
+// weft.h promises that a task that returned a value leaves errno as the caller set it.
+void wait_keeping_errno(task_cell *cell) {
+    const int saved_errno = errno;
+    weft::detail::wait_done(cell);
+    errno = saved_errno;
+}
+
 void *result_of(task_cell *cell) noexcept {
     if (threw(cell)) {
         errno = k_task_failed;
@@ -191,6 +200,11 @@ weft_future *then_of_done(task_cell *source, weft_task_fn map) noexcept {
 }
 
 }  // namespace
+
+namespace weft::detail {
+weft_future *c_handle_of(task_cell *cell) noexcept { return handle_of(cell); }
+task_cell *c_cell_of(const weft_future *f, const char *function) noexcept { return cell_of(f, function); }
+}  // namespace weft::detail
 
 extern "C" {
 
@@ -293,7 +307,7 @@ void *weft_await(weft_future *f) {
         return nullptr;
     }
     task_cell *cell = take_cell(f, "weft_await");
-    weft::detail::wait_done(cell);
+    wait_keeping_errno(cell);
     void *value = result_of(cell);
     weft::detail::release(cell);
     return value;
@@ -305,7 +319,7 @@ void *weft_future_get(weft_future *f) {
         return nullptr;
     }
     task_cell *cell = cell_of(f, "weft_future_get");
-    weft::detail::wait_done(cell);
+    wait_keeping_errno(cell);
     return result_of(cell);
 }
 
@@ -314,7 +328,10 @@ int weft_future_get_timeout(weft_future *f, int timeout_ms, void **result) {
     task_cell *cell = cell_of(f, "weft_future_get_timeout");
     const std::int64_t deadline =
         timeout_ms < 0 ? -1 : weft::detail::deadline_after(std::chrono::milliseconds(timeout_ms));
-    if (!weft::detail::wait_done_until(cell, deadline)) return ETIMEDOUT;
+    const int saved_errno = errno;
+    const bool done = weft::detail::wait_done_until(cell, deadline);
+    errno = saved_errno;
+    if (!done) return ETIMEDOUT;
     const bool failed = threw(cell);
     if (result) *result = failed ? nullptr : *static_cast<void **>(cell->payload());
     return failed ? k_task_failed : 0;

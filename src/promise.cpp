@@ -4,6 +4,7 @@
 // inline) and is completed by whoever sets it, through the same completion as a task (k_done,
 // then the parking-lot waiters; see "Cell lifecycle" in task_cell.cpp). k_promise_set makes the
 // setting exclusive: the one fetch_or that sets it owns the payload until it publishes k_done.
+#include "api/c_handles.hpp"
 #include "scheduler.hpp"
 #include "suspend/fiber.hpp"
 
@@ -43,7 +44,7 @@ weft_future *weft_promise_new(void) {
         task_cell *cell = weft::detail::typed_cell<weft::detail::c_promise_tag, void *>::make(
             weft::detail::c_promise_tag{}, weft::detail::current_runtime_id(), 1, weft::detail::k_claimed);
         cell->flags |= weft::detail::k_promise_cell;
-        return reinterpret_cast<weft_future *>(cell);
+        return weft::detail::c_handle_of(cell);
     } catch (...) {
         errno = ENOMEM;
         return nullptr;
@@ -52,7 +53,7 @@ weft_future *weft_promise_new(void) {
 
 int weft_promise_set(weft_future *promise, void *value) {
     if (!promise) return EINVAL;
-    auto *cell = reinterpret_cast<task_cell *>(promise);
+    task_cell *cell = weft::detail::c_cell_of(promise, "weft_promise_set");
     if (!(cell->flags & weft::detail::k_promise_cell)) return EINVAL;
     if (!weft::detail::begin_fulfil(cell)) return EINVAL;
     ::new (cell->payload()) void *(value);
