@@ -374,14 +374,18 @@ TEST(CThenFailure, LeaksNothingAndReleasesItsInput) {
         }
         // A ready input is mapped with one allocation (the mapped cell, spawned at once); the
         // first allocation must fail the call, a later one may not exist on this path.
-        if (nth == 1) EXPECT_EQ(failed_with_enomem, k_rounds) << "allocation 1 of then did not fail it";
-        else EXPECT_TRUE(failed_with_enomem == 0 || failed_with_enomem == k_rounds);
+        if (nth == 1) {
+            EXPECT_EQ(failed_with_enomem, k_rounds) << "allocation 1 of then did not fail it";
+        } else {
+            EXPECT_TRUE(failed_with_enomem == 0 || failed_with_enomem == k_rounds);
+        }
         // Only rounds that all failed spawn nothing, so only there does a growing pool mean a
         // leak; mapped tasks that did run are freed by workers, whose remote frees reach this
         // thread's pool later.
-        if (failed_with_enomem == k_rounds)
+        if (failed_with_enomem == k_rounds) {
             EXPECT_LE(weft::detail::pool_statistics().chunks, chunks_before + 2)
                 << "a failing then (allocation " << nth << ") leaked cells";
+        }
         weft_wait_all();
     }
     weft_wait_all();
