@@ -2,6 +2,7 @@
 // many waiters on one future, deep await chains, timed waits, sibling awaits, promises, yield,
 // the task-local slot, weft::mutex and weft::counting_semaphore. Every test runs under a watchdog
 // that turns a hang into a failure, over 1, 2 and 4 workers.
+#include "api/c_handles.hpp"
 #include "test_support.hpp"
 
 #include <weft/weft.h>
@@ -191,7 +192,7 @@ TEST_P(Suspend, TimedWaitInsideATaskDoesNotRunTheAwaitedTask) {
             const bool ready = child.wait_for(10ms);
             const bool finished_then = child_finished.load();
             void *r = nullptr;
-            const int c_rc = weft_future_get_timeout(reinterpret_cast<weft_future *>(child.native_handle()), 5, &r);
+            const int c_rc = weft_future_get_timeout(weft::detail::c_handle_of(child.native_handle()), 5, &r);
             return std::make_tuple(ready, finished_then, c_rc, std::move(child));
         });
         auto [ready, finished_then, c_rc, child] = waiter.get();
