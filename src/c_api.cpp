@@ -1,6 +1,7 @@
 // The C ABI shims: argument checks, errno, and no C++ exception ever crossing the boundary.
 #include "api/c_handles.hpp"
 #include "combinators.hpp"
+#include "platform/sanitizers.hpp"
 #include "scheduler.hpp"
 
 #include <weft/weft.h>
@@ -16,16 +17,6 @@
 #include <system_error>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WEFT_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WEFT_ASAN 1
-#endif
-#endif
-#if defined(WEFT_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
 
 using weft::detail::task_cell;
 
@@ -178,6 +169,31 @@ void *result_of(task_cell *cell) noexcept {
     return *static_cast<void **>(cell->payload());
 }
 
+// weft_spawn and weft_spawn_blocking: a cell for fn(arg) with the future's and the queue's
+// references, handed to `submit`; NULL with errno on failure, the closure then discarded.
+template <class Submit>
+weft_future *spawn_c_task(weft_task_fn fn, void *arg, std::uint32_t bits, Submit submit) noexcept {
+    if (!fn) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    using cell_type = weft::detail::typed_cell<c_task, void *>;
+    try {
+        weft::detail::scheduler *sched = weft::detail::current_or_default_scheduler();
+        task_cell *cell = cell_type::make(c_task{fn, arg}, sched->id(), 2, bits);
+        try {
+            submit(sched, cell);
+        } catch (...) {
+            cell_type::discard(cell);
+            throw;
+        }
+        return handle_of(cell);
+    } catch (...) {
+        errno = errno_of_current_exception();
+        return nullptr;
+    }
+}
+
 // weft_future_then of a future whose task has finished: the mapped task is spawned at once, like
 // any spawn, on the input's runtime: the default runtime starts again if it was shut down, and a
 // runtime that is shutting down (or gone) refuses it with ECANCELED. This path never leaves a task
@@ -240,24 +256,7 @@ unsigned weft_workers(void) {
 }
 
 weft_future *weft_spawn(weft_task_fn fn, void *arg) {
-    if (!fn) {
-        errno = EINVAL;
-        return nullptr;
-    }
-    try {
-        weft::detail::scheduler *sched = weft::detail::current_or_default_scheduler();
-        task_cell *cell = weft::detail::typed_cell<c_task, void *>::make(c_task{fn, arg}, sched->id(), 2, 0);
-        try {
-            sched->submit(cell);
-        } catch (...) {
-            weft::detail::typed_cell<c_task, void *>::discard(cell);
-            throw;
-        }
-        return handle_of(cell);
-    } catch (...) {
-        errno = errno_of_current_exception();
-        return nullptr;
-    }
+    return spawn_c_task(fn, arg, 0, [](weft::detail::scheduler *sched, task_cell *cell) { sched->submit(cell); });
 }
 
 int weft_spawn_detached(weft_detached_fn fn, void *arg) {
@@ -271,25 +270,8 @@ int weft_spawn_detached(weft_detached_fn fn, void *arg) {
 }
 
 weft_future *weft_spawn_blocking(weft_task_fn fn, void *arg) {
-    if (!fn) {
-        errno = EINVAL;
-        return nullptr;
-    }
-    try {
-        weft::detail::scheduler *sched = weft::detail::current_or_default_scheduler();
-        task_cell *cell = weft::detail::typed_cell<c_task, void *>::make(c_task{fn, arg}, sched->id(), 2,
-                                                                        weft::detail::k_claimed);
-        try {
-            weft::detail::submit_blocking(sched, cell);
-        } catch (...) {
-            weft::detail::typed_cell<c_task, void *>::discard(cell);
-            throw;
-        }
-        return handle_of(cell);
-    } catch (...) {
-        errno = errno_of_current_exception();
-        return nullptr;
-    }
+    // Claimed from the start: a worker awaiting the future must never run the call inline.
+    return spawn_c_task(fn, arg, weft::detail::k_claimed, &weft::detail::submit_blocking);
 }
 
 void weft_wait_all(void) {

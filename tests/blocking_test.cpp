@@ -4,6 +4,7 @@
 #include "blocking_pool.hpp"
 #include "scheduler.hpp"
 #include "test_support.hpp"
+#include "runtime_fixture.hpp"
 
 #include <weft/weft.h>
 #include <weft/weft.hpp>
@@ -91,12 +92,7 @@ protected:
         rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()});
     }
     void TearDown() override {
-        if (rt) {
-            rt->wait_idle();
-            const auto s = rt->stats();
-            EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not run";
-            rt.reset();
-        }
+        weft_test::stop_checking_every_task_ran(rt);
         EXPECT_EQ(counts.live(), 0) << "results or closures leaked or destroyed twice";
         pool().set_thread_limit(0);
         pool().set_idle_timeout(0ns);

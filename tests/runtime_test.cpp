@@ -2,6 +2,7 @@
 // result lifetimes, futures, cancellation, groups, combinators, several runtimes, closing, faults.
 #include "cell_pool.hpp"
 #include "test_support.hpp"
+#include "runtime_fixture.hpp"
 
 #include <weft/weft.hpp>
 
@@ -40,12 +41,7 @@ class Runtime : public ::testing::TestWithParam<unsigned> {
 protected:
     void SetUp() override { rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()}); }
     void TearDown() override {
-        if (rt) {
-            rt->wait_idle();
-            const auto s = rt->stats();
-            EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not run";
-            rt.reset();
-        }
+        weft_test::stop_checking_every_task_ran(rt);
         EXPECT_EQ(counts.live(), 0) << "tracked results leaked or destroyed twice";
         weft::set_exception_handler(nullptr);
     }

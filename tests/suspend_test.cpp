@@ -30,28 +30,7 @@ using weft_test::scaled;
 
 namespace {
 
-// Runs fn on a helper thread; if it has not finished within the limit the test fails and the
-// process exits (a hung runtime cannot be torn down).
-void within(std::chrono::seconds limit, const std::string &what, const std::function<void()> &fn) {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    std::thread t([&] {
-        fn();
-        std::lock_guard lock(m);
-        done = true;
-        cv.notify_all();
-    });
-    std::unique_lock lock(m);
-    if (!cv.wait_for(lock, limit, [&] { return done; })) {
-        std::fprintf(stderr, "HANG: %s did not finish within %lld s\n", what.c_str(),
-                     static_cast<long long>(limit.count()));
-        std::fflush(nullptr);
-        std::_Exit(3);
-    }
-    lock.unlock();
-    t.join();
-}
+using weft_test::finishes_within;
 constexpr auto k_watchdog = 120s;
 
 template <class Pred>
@@ -64,7 +43,7 @@ protected:
     void SetUp() override { rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()}); }
     void TearDown() override {
         if (rt) {
-            within(k_watchdog, "teardown wait_idle", [&] { rt->wait_idle(); });
+            finishes_within(k_watchdog, "teardown wait_idle", [&] { rt->wait_idle(); });
             const auto s = rt->stats();
             EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not run";
             rt.reset();
@@ -86,7 +65,7 @@ TEST_P(Suspend, PipelineWithMoreStagesThanWorkers) {
     for (auto &l : links) l.resize(items);
     for (int k = 0; k <= stages; ++k)
         for (int i = 0; i < items; ++i) ends[k].push_back(links[k][i].get_future());
-    within(k_watchdog, "pipeline", [&] {
+    finishes_within(k_watchdog, "pipeline", [&] {
         std::vector<weft::future<void>> running;
         for (int k = stages - 1; k >= 0; --k) {
             running.push_back(rt->spawn([&, k] {
@@ -112,7 +91,7 @@ TEST_P(Suspend, ConsumersStartedBeforeProducers) {
     std::vector<weft_future *> c_promises(consumers);
     for (auto &p : c_promises) ASSERT_NE(p = weft_promise_new(), nullptr);
     std::atomic<int> consumed{0};
-    within(k_watchdog, "consumers before producers", [&] {
+    finishes_within(k_watchdog, "consumers before producers", [&] {
         std::vector<weft::future<int>> results;
         for (int i = 0; i < consumers; ++i) {
             results.push_back(rt->spawn([&, i] {
@@ -150,7 +129,7 @@ TEST_P(Suspend, ManyTasksAwaitOneFuture) {
     weft::future<int> gate_future = gate.get_future();
     std::atomic<int> waiting{0};
     std::atomic<long long> sum{0};
-    within(k_watchdog, "many tasks awaiting one future", [&] {
+    finishes_within(k_watchdog, "many tasks awaiting one future", [&] {
         for (int i = 0; i < n; ++i) {
             rt->spawn_detached([&] {
                 waiting.fetch_add(1, std::memory_order_relaxed);
@@ -173,7 +152,7 @@ TEST_P(Suspend, AwaitChainOneMillionDeep) {
     // the default stack settings: the chain runs inline while the stack has room, and suspends
     // onto fresh stacks when it has not.
     const int depth = weft_test::k_sanitized || weft_test::k_chaos_build ? 100'000 : 1'000'000;
-    within(k_watchdog, "deep await chain", [&] { EXPECT_EQ(rt->spawn(chain, depth).get(), depth); });
+    finishes_within(k_watchdog, "deep await chain", [&] { EXPECT_EQ(rt->spawn(chain, depth).get(), depth); });
 }
 
 TEST_P(Suspend, TimedWaitInsideATaskDoesNotRunTheAwaitedTask) {
@@ -182,7 +161,7 @@ TEST_P(Suspend, TimedWaitInsideATaskDoesNotRunTheAwaitedTask) {
     weft::promise<void> release;
     auto released = std::make_shared<weft::future<void>>(release.get_future());
     std::atomic<bool> child_finished{false};
-    within(k_watchdog, "timed wait inside a task", [&] {
+    finishes_within(k_watchdog, "timed wait inside a task", [&] {
         auto waiter = rt->spawn([&] {
             auto child = weft::spawn([&] {
                 released->get();
@@ -209,7 +188,7 @@ TEST_P(Suspend, TimedWaitInsideATaskReturnsOnceReady) {
     // A long timeout on a future that becomes ready: the wait returns true (no timer confusion).
     weft::promise<int> p;
     auto f = std::make_shared<weft::future<int>>(p.get_future());
-    within(k_watchdog, "timed wait that succeeds", [&] {
+    finishes_within(k_watchdog, "timed wait that succeeds", [&] {
         auto waiter = rt->spawn([f] { return f->wait_for(60s); });
         rt->spawn_detached([&] { p.set_value(1); });
         EXPECT_TRUE(waiter.get());
@@ -222,7 +201,7 @@ TEST_P(Suspend, SiblingAwaitsATaskSuspendedBeforeIt) {
     weft::promise<int> p;
     auto pf = std::make_shared<weft::future<int>>(p.get_future());
     std::atomic<bool> s1_started{false}, s2_started{false};
-    within(k_watchdog, "sibling await", [&] {
+    finishes_within(k_watchdog, "sibling await", [&] {
         auto s1 = std::make_shared<weft::future<int>>(rt->spawn([&, pf] {
             s1_started.store(true);
             return pf->get() + 1;
@@ -245,7 +224,7 @@ TEST_P(Suspend, PromisesSetFromOutsideThreads) {
     std::vector<weft::promise<int>> promises(n);
     std::vector<weft::future<int>> futures;
     for (auto &p : promises) futures.push_back(p.get_future());
-    within(k_watchdog, "promises set from outside threads", [&] {
+    finishes_within(k_watchdog, "promises set from outside threads", [&] {
         std::vector<weft::future<int>> results;
         for (int i = 0; i < n; ++i) results.push_back(rt->spawn([&, i] { return futures[i].get() * 2; }));
         std::vector<std::thread> setters;
@@ -262,7 +241,7 @@ TEST_P(Suspend, WaitIdleAndGroupWaitInsideTasksSuspend) {
     // Two tasks wait in wait_idle at once, and a group waits on a task that waits for a promise.
     weft::promise<void> p;
     auto pf = std::make_shared<weft::future<void>>(p.get_future());
-    within(k_watchdog, "wait_idle and group waits inside tasks", [&] {
+    finishes_within(k_watchdog, "wait_idle and group waits inside tasks", [&] {
         std::atomic<int> in_idle{0};
         auto a = rt->spawn([&] {
             in_idle.fetch_add(1);
@@ -289,7 +268,7 @@ TEST_P(Suspend, WaitIdleAndGroupWaitInsideTasksSuspend) {
 // ---- section 2: promises, yield, task-local ----
 
 TEST_P(Suspend, PromiseValuesExceptionsAndBrokenPromises) {
-    within(k_watchdog, "promise semantics", [&] {
+    finishes_within(k_watchdog, "promise semantics", [&] {
         weft::promise<std::string> p;
         auto f = p.get_future();
         EXPECT_THROW(p.get_future(), std::logic_error);
@@ -353,7 +332,7 @@ TEST_P(Suspend, TaskLocalSurvivesSuspension) {
     for (auto &g : gates) gate_futures.push_back(g.get_future());
     std::vector<int> slots(n);
     std::atomic<int> waiting{0};
-    within(k_watchdog, "task-local slot", [&] {
+    finishes_within(k_watchdog, "task-local slot", [&] {
         std::vector<weft::future<bool>> results;
         for (int i = 0; i < n; ++i) {
             results.push_back(rt->spawn([&, i] {
@@ -377,7 +356,7 @@ TEST_P(Suspend, TaskLocalSurvivesSuspension) {
 TEST_P(Suspend, YieldLetsAQueuedTaskRun) {
     // On one worker a task that spins on a flag set by a task queued behind it finishes only if
     // weft_yield lets that task run.
-    within(k_watchdog, "yield", [&] {
+    finishes_within(k_watchdog, "yield", [&] {
         auto f = rt->spawn([] {
             auto flag = std::make_shared<std::atomic<bool>>(false);
             weft::spawn_detached([flag] { flag->store(true); });
@@ -401,7 +380,7 @@ TEST_P(Suspend, MutexHeldAcrossAWaitWhileOthersContend) {
     long long counter = 0;  // guarded by m
     std::atomic<bool> inside{false};
     std::atomic<int> violations{0};
-    within(k_watchdog, "mutex held across waits", [&] {
+    finishes_within(k_watchdog, "mutex held across waits", [&] {
         for (int t = 0; t < tasks; ++t) {
             rt->spawn_detached([&, t] {
                 for (int r = 0; r < rounds; ++r) {
@@ -431,7 +410,7 @@ TEST_P(Suspend, MutexAndSemaphoreFromOutsideThreadsAndTasks) {
     weft::counting_semaphore s(0);
     long long counter = 0;
     const int n = scaled(2000, 100);
-    within(k_watchdog, "mixed lockers", [&] {
+    finishes_within(k_watchdog, "mixed lockers", [&] {
         std::vector<std::thread> outside;
         for (int t = 0; t < 2; ++t)
             outside.emplace_back([&] {
@@ -467,7 +446,7 @@ TEST_P(Suspend, MutexHandsOffInArrivalOrder) {
     std::atomic<int> tickets{0};
     std::vector<int> granted;  // guarded by m
     std::vector<int> ticket_of(n);
-    within(k_watchdog, "FIFO hand-off", [&] {
+    finishes_within(k_watchdog, "FIFO hand-off", [&] {
         for (int i = 0; i < n; ++i) {
             rt->spawn_detached([&, i] {
                 ticket_of[i] = tickets.fetch_add(1);
@@ -489,7 +468,7 @@ TEST_P(Suspend, MutexHandsOffInArrivalOrder) {
 }
 
 TEST_P(Suspend, SemaphoreTimedAcquireAndPingPong) {
-    within(k_watchdog, "semaphores", [&] {
+    finishes_within(k_watchdog, "semaphores", [&] {
         weft::counting_semaphore empty(0);
         auto timed = rt->spawn([&] {
             const bool got = empty.try_acquire_for(5ms);
@@ -537,7 +516,7 @@ TEST_P(Suspend, SeededMixRunsEveryTaskExactlyOnce) {
     std::atomic<long long> runs{0};
     weft::mutex m;
     weft::counting_semaphore tokens(2);
-    within(k_watchdog, "seeded suspension mix", [&] {
+    finishes_within(k_watchdog, "seeded suspension mix", [&] {
         std::vector<weft::future<int>> results;
         for (int r = 0; r < roots; ++r) {
             results.push_back(rt->spawn([&, r] {

@@ -2,8 +2,15 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
 
 #include "build_flavour.hpp"
 
@@ -62,5 +69,28 @@ struct xorshift {
     }
     std::uint32_t below(std::uint32_t n) { return static_cast<std::uint32_t>(next() % n); }
 };
+
+// Runs fn on its own thread and waits for it. If it has not returned after `limit`, the process
+// exits with a message naming the hang: threads stuck inside a runtime cannot be unwound, and a
+// clear failure beats a ctest timeout. The limit detects hangs; it never synchronises anything.
+inline void finishes_within(std::chrono::seconds limit, const std::string &what, std::function<void()> fn) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    std::thread t([&] {
+        fn();
+        std::lock_guard lock(m);
+        done = true;
+        cv.notify_all();
+    });
+    std::unique_lock lock(m);
+    if (!cv.wait_for(lock, limit, [&] { return done; })) {
+        std::fprintf(stderr, "HANG: %s did not finish within %lld s\n", what.c_str(), static_cast<long long>(limit.count()));
+        std::fflush(stderr);
+        std::_Exit(3);
+    }
+    lock.unlock();
+    t.join();
+}
 
 }  // namespace weft_test

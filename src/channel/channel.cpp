@@ -129,9 +129,12 @@ void channel_release(channel_core *ch) noexcept {
     if (ch->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete ch;
 }
 
-int channel_send(channel_core *ch, void *value, std::int64_t deadline_ns) noexcept {
+namespace {
+// A send (value: the element to move from) or a receive (value: the slot to move into) that waits
+// until it can complete, the channel closes or the deadline passes.
+int transfer(channel_core *ch, void *value, int kind, std::int64_t deadline_ns) noexcept {
     std::unique_lock held(ch->mutex);
-    const int r = ch->send_locked(value);
+    const int r = kind == k_select_send ? ch->send_locked(value) : ch->recv_locked(value);
     if (r != k_would_block) return r;
     if (expired(deadline_ns)) return ETIMEDOUT;
     waiter party;
@@ -139,22 +142,17 @@ int channel_send(channel_core *ch, void *value, std::int64_t deadline_ns) noexce
     channel_op op;
     op.party = &party;
     op.value = value;
-    ch->link_locked(&op, k_select_send);
-    return wait_linked(held, ch, &op, k_select_send, deadline_ns);
+    ch->link_locked(&op, kind);
+    return wait_linked(held, ch, &op, kind, deadline_ns);
+}
+}  // namespace
+
+int channel_send(channel_core *ch, void *value, std::int64_t deadline_ns) noexcept {
+    return transfer(ch, value, k_select_send, deadline_ns);
 }
 
 int channel_recv(channel_core *ch, void *slot, std::int64_t deadline_ns) noexcept {
-    std::unique_lock held(ch->mutex);
-    const int r = ch->recv_locked(slot);
-    if (r != k_would_block) return r;
-    if (expired(deadline_ns)) return ETIMEDOUT;
-    waiter party;
-    prepare_waiter(party, deadline_ns);
-    channel_op op;
-    op.party = &party;
-    op.value = slot;
-    ch->link_locked(&op, k_select_recv);
-    return wait_linked(held, ch, &op, k_select_recv, deadline_ns);
+    return transfer(ch, slot, k_select_recv, deadline_ns);
 }
 
 void channel_close(channel_core *ch) noexcept {

@@ -55,6 +55,40 @@ struct waiter {
     void wake() noexcept;
 };
 
+// A primitive's FIFO of waiters (the mutex's and the semaphore's queues), linked through
+// waiter::next and guarded by the primitive's lock.
+struct waiter_fifo {
+    waiter *head = nullptr;
+    waiter *tail = nullptr;
+
+    bool empty() const noexcept { return head == nullptr; }
+    void push_back(waiter *w) noexcept {
+        w->next = nullptr;
+        (tail ? tail->next : head) = w;
+        tail = w;
+    }
+    // Unlinks the oldest waiter, marks it granted and wakes it (the hand-off); false when empty.
+    bool grant_oldest() noexcept {
+        waiter *w = head;
+        if (!w) return false;
+        head = w->next;
+        if (!head) tail = nullptr;
+        w->granted = true;
+        w->wake();
+        return true;
+    }
+    // Unlinks a waiter that gave up (a timeout); a no-op when it is not linked.
+    void remove(waiter *w) noexcept {
+        waiter *prev = nullptr;
+        for (waiter *p = head; p; prev = p, p = p->next) {
+            if (p != w) continue;
+            (prev ? prev->next : head) = p->next;
+            if (tail == p) tail = prev;
+            return;
+        }
+    }
+};
+
 // Step 1 of "Waiter" for the calling context; clears woken and granted.
 void prepare_waiter(waiter &w, std::int64_t deadline_ns) noexcept;
 // Step 3: until woken (possibly spuriously for a thread) or past the deadline.

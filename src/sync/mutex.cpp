@@ -26,8 +26,7 @@ struct weft_mutex {
     // Written by lockers and unlockers; see "Mutex hand-off".
     weft::detail::atomic<std::uint32_t> state{0};
     std::mutex queue_lock;
-    weft::detail::waiter *head = nullptr;  // guarded by queue_lock
-    weft::detail::waiter *tail = nullptr;  // guarded by queue_lock
+    weft::detail::waiter_fifo waiters;  // guarded by queue_lock
 
     bool try_lock_fast() noexcept {
         std::uint32_t expected = 0;
@@ -50,12 +49,7 @@ struct weft_mutex {
                     break;
                 }
             }
-            if (tail) {
-                tail->next = &me;
-            } else {
-                head = &me;
-            }
-            tail = &me;
+            waiters.push_back(&me);
         }
         for (;;) {
             weft::detail::block(me);
@@ -70,18 +64,13 @@ struct weft_mutex {
         // Release pairs with the acquire of the next locker's fast path.
         if (state.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed)) return;
         std::lock_guard guard(queue_lock);
-        weft::detail::waiter *w = head;
-        if (!w) {
+        if (waiters.empty()) {
             state.store(0, std::memory_order_release);
             return;
         }
-        head = w->next;
-        if (!head) {
-            tail = nullptr;
-            state.store(k_locked, std::memory_order_relaxed);  // handed over; nobody queued any more
-        }
-        w->granted = true;
-        w->wake();
+        // Handed over: the state stays k_locked; k_queued goes with the last waiter.
+        if (waiters.head->next == nullptr) state.store(k_locked, std::memory_order_relaxed);
+        waiters.grant_oldest();
     }
 };
 

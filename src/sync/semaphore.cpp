@@ -20,42 +20,26 @@
 struct weft_semaphore {
     std::mutex lock;
     std::size_t count = 0;                 // guarded by lock
-    weft::detail::waiter *head = nullptr;  // guarded by lock
-    weft::detail::waiter *tail = nullptr;  // guarded by lock
-
-    void unlink(weft::detail::waiter *w) noexcept {
-        weft::detail::waiter *prev = nullptr;
-        for (weft::detail::waiter *p = head; p; prev = p, p = p->next) {
-            if (p != w) continue;
-            (prev ? prev->next : head) = p->next;
-            if (tail == p) tail = prev;
-            return;
-        }
-    }
+    weft::detail::waiter_fifo waiters;     // guarded by lock
 
     int acquire_until(std::int64_t deadline_ns) noexcept {
         weft::detail::waiter me;
         {
             std::lock_guard guard(lock);
-            if (count > 0 && !head) {
+            if (count > 0 && waiters.empty()) {
                 --count;
                 return 0;
             }
             if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) return ETIMEDOUT;
             weft::detail::prepare_waiter(me, deadline_ns);
-            if (tail) {
-                tail->next = &me;
-            } else {
-                head = &me;
-            }
-            tail = &me;
+            waiters.push_back(&me);
         }
         for (;;) {
             weft::detail::block(me);
             std::lock_guard guard(lock);
             if (me.granted) return 0;
             if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) {
-                unlink(&me);
+                waiters.remove(&me);
                 return ETIMEDOUT;
             }
             me.woken.store(0, std::memory_order_relaxed);
@@ -91,7 +75,7 @@ void weft_semaphore_acquire(weft_semaphore *s) {
 int weft_semaphore_try_acquire(weft_semaphore *s) {
     if (!s) return EINVAL;
     std::lock_guard guard(s->lock);
-    if (s->count > 0 && !s->head) {
+    if (s->count > 0 && s->waiters.empty()) {
         --s->count;
         return 0;
     }
@@ -108,14 +92,7 @@ int weft_semaphore_acquire_timeout(weft_semaphore *s, int timeout_ms) {
 void weft_semaphore_release(weft_semaphore *s, size_t n) {
     if (!s) return;
     std::lock_guard guard(s->lock);
-    while (n > 0 && s->head) {
-        weft::detail::waiter *w = s->head;
-        s->head = w->next;
-        if (!s->head) s->tail = nullptr;
-        w->granted = true;
-        w->wake();
-        --n;
-    }
+    while (n > 0 && s->waiters.grant_oldest()) --n;
     s->count += n;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "test_support.hpp"
+#include "../runtime_fixture.hpp"
 
 #include <weft/weft.hpp>
 
@@ -54,12 +55,7 @@ protected:
         rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()});
     }
     void TearDown() override {
-        if (rt) {
-            rt->wait_idle();
-            const auto s = rt->stats();
-            EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not run";
-            rt.reset();
-        }
+        weft_test::stop_checking_every_task_ran(rt);
         dog.reset();
     }
     unsigned workers() const { return GetParam(); }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../build_flavour.hpp"
+#include "../test_support.hpp"
 
 namespace rel {
 
@@ -80,27 +81,6 @@ inline double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Runs fn on its own thread and waits for it. If it has not returned after `limit`, the process
-// exits with a message naming the hang: threads stuck inside a runtime cannot be unwound, and a
-// clear failure beats a ctest timeout. The limit detects hangs; it never synchronises anything.
-inline void finishes_within(std::chrono::seconds limit, const std::string &what, std::function<void()> fn) {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    std::thread t([&] {
-        fn();
-        std::lock_guard lock(m);
-        done = true;
-        cv.notify_all();
-    });
-    std::unique_lock lock(m);
-    if (!cv.wait_for(lock, limit, [&] { return done; })) {
-        std::fprintf(stderr, "HANG: %s did not finish within %lld s\n", what.c_str(), static_cast<long long>(limit.count()));
-        std::fflush(stderr);
-        std::_Exit(3);
-    }
-    lock.unlock();
-    t.join();
-}
+using weft_test::finishes_within;
 
 }  // namespace rel
