@@ -4,24 +4,49 @@ import os
 from dataclasses import dataclass, field
 
 # Every runtime in the order a round runs them; weft first so the ratios have their reference early.
-RUNTIMES = ["weft", "weft-1w", "go", "tokio", "tbb", "omp", "serial"]
+RUNTIMES = ["weft", "weft-1w", "go", "tokio", "tbb", "omp", "libfork", "serial"]
 # Peers that keep a handle (future, JoinHandle, channel) per task, for the peak-RSS target.
 HANDLE_PEERS = ["go", "tokio"]
 # Runtimes compared against weft for "fastest peer" (weft-1w is weft itself, serial is the floor).
-PEERS = ["go", "tokio", "tbb", "omp"]
-PROBLEMS = ["scale", "scale_malloc", "fib", "skynet", "wake", "idle"]
-# Problems without a serial program: waking and idling mean nothing without threads.
-NO_SERIAL = {"wake", "idle"}
+PEERS = ["go", "tokio", "tbb", "omp", "libfork"]
+PROBLEMS = ["scale", "scale_inside", "scale_malloc", "fib", "skynet", "wake", "idle", "park", "pingpong", "mutex"]
+
+# The runtimes that have a program for each problem (bench/CMakeLists.txt builds the C++ ones, scripts/bench the Go
+# and tokio ones). libfork is a fork-join library: it has no outside spawner, no idle runtime and no way to wait.
+_ALL = ["weft", "weft-1w", "go", "tokio", "tbb", "omp"]
+PROBLEM_RUNTIMES = {
+    "scale": _ALL + ["serial"],
+    "scale_inside": _ALL,  # the serial floor is scale's: the same loop
+    "scale_malloc": _ALL + ["serial"],
+    "fib": _ALL + ["libfork", "serial"],
+    "skynet": _ALL + ["libfork", "serial"],
+    "wake": _ALL,
+    "idle": _ALL,
+    "park": ["weft", "weft-1w", "go", "tokio"],
+    "pingpong": ["weft", "weft-1w", "go", "tokio"],
+    "mutex": ["weft", "weft-1w", "go", "tokio"],
+}
+
+# Programs that are written down but wait for something weft does not have yet: the runner says so instead of
+# running them. (problem, runtime) -> why.
+PENDING = {
+    ("park", "weft"): "pending: needs weft::promise and suspension",
+    ("pingpong", "weft"): "pending: needs weft::counting_semaphore and suspension",
+    ("mutex", "weft"): "pending: needs weft::mutex and suspension",
+}
+
+# Problems timed per operation: the report adds an "ns per ..." column from the program's ns_per_op field.
+PER_OP_LABEL = {"pingpong": "ns per round trip", "mutex": "ns per lock"}
 
 
 @dataclass(frozen=True)
 class Case:
-    """One problem at one size; `answer` is what the program must compute (None where nothing is checked)."""
+    """One problem at one size; `answer` is what the program must compute (None where nothing is passed)."""
 
     problem: str
     n: int
     answer: int | None = None
-    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms)
+    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms; ...)
 
     @property
     def label(self):
@@ -32,7 +57,7 @@ def cases(config, quick, problems):
     """The cases of a run, from the config printed by bench_config (config.hpp)."""
     out = []
     for problem in problems:
-        if problem in ("scale", "scale_malloc"):
+        if problem in ("scale", "scale_inside", "scale_malloc"):
             for entry in config["scale"]:
                 if not quick or entry["n"] <= config["scale_quick_max"]:
                     out.append(Case(problem, entry["n"], entry["answer"]))
@@ -44,6 +69,16 @@ def cases(config, quick, problems):
         elif problem == "idle":
             idle = config["idle"]
             out.append(Case("idle", idle["burst"], idle["answer"], (idle["sleep_ms"],)))
+        elif problem == "park":
+            park = config["park"]
+            out.append(Case("park", park["n"], park["answer"], (park["settle_ms"],)))
+        elif problem == "pingpong":
+            p = config["pingpong"]
+            out.append(Case("pingpong", p["n_quick"] if quick else p["n"], p["answer_quick"] if quick else p["answer"]))
+        elif problem == "mutex":
+            m = config["mutex"]
+            out.append(Case("mutex", m["n_quick"] if quick else m["n"], m["answer_quick"] if quick else m["answer"],
+                            (m["tasks"],)))
     return out
 
 
@@ -89,9 +124,19 @@ def thread_env(threads, runtime):
     return env
 
 
+def has_program(runtime, problem):
+    """Whether `runtime` has a program for `problem` at all (built or not)."""
+    return runtime in PROBLEM_RUNTIMES.get(problem, ())
+
+
+def pending(runtime, problem):
+    """Why the program of `runtime` for `problem` is not run yet, or None."""
+    return PENDING.get((problem, "weft" if runtime == "weft-1w" else runtime))
+
+
 def program(layout, runtime, case):
     """The argv of one benchmark program, or None when the runtime has no program for the problem."""
-    if runtime == "serial" and case.problem in NO_SERIAL:
+    if not has_program(runtime, case.problem):
         return None
     if runtime in ("go", "tokio"):
         base = layout.go_bin if runtime == "go" else layout.tokio_bin
