@@ -85,6 +85,8 @@ def runnable(layout, runtimes, cases):
             why = catalog.pending(runtime, case.problem)
             if why is None and not os.access(argv[0], os.X_OK):
                 why = f"not built ({os.path.relpath(argv[0], REPO)} is missing)"
+                if runtime == "libfork":
+                    why += "; libfork.hpp was not found: put it in ../shared/vendor/libfork or set LIBFORK_INCLUDE"
             if why is None:
                 ok.add((case, runtime))
             elif (case.problem, runtime) not in skipped:
