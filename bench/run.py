@@ -38,6 +38,8 @@ def parse_args(argv):
     ap.add_argument("--results-dir", help="where latest.csv, latest.json and the charts go (default "
                     "<build-dir>/report/results, with --publish bench/results)")
     ap.add_argument("--command", help="the command line to record in the report (scripts/bench passes its own)")
+    ap.add_argument("--baseline-bin", help="folder of another commit's weft programs, run as runtime weft-base")
+    ap.add_argument("--baseline-name", help="what to call that commit in the report (say, its short hash)")
     ap.add_argument("--check-args", action="store_true", help="only check the arguments, then exit")
     args = ap.parse_args(argv)
     if args.rounds is not None and args.rounds < 1:
@@ -104,7 +106,7 @@ def example_commands(layout, runtimes, cases, threads, ok):
             continue
         argv = catalog.program(layout, runtime, case)
         env = catalog.thread_env(threads, runtime)
-        var = {"weft": "WEFT_WORKERS", "weft-1w": "WEFT_WORKERS", "go": "GOMAXPROCS",
+        var = {"weft": "WEFT_WORKERS", "weft-1w": "WEFT_WORKERS", "weft-base": "WEFT_WORKERS", "go": "GOMAXPROCS",
                "tokio": "TOKIO_WORKER_THREADS", "tbb": "BENCH_THREADS", "omp": "OMP_NUM_THREADS",
                "libfork": "BENCH_THREADS"}.get(runtime)
         prefix = f"{var}={env[var]} " if var else ""
@@ -122,7 +124,7 @@ def main(argv):
     args = parse_args(argv)
     if args.check_args:
         return 0
-    layout = catalog.Layout(args.build_dir)
+    layout = catalog.Layout(args.build_dir, os.path.abspath(args.baseline_bin) if args.baseline_bin else None)
     config = load_config(layout)
     cases = catalog.cases(config, args.quick, args.problems)
     ok, skipped = runnable(layout, args.runtimes, cases)
@@ -171,7 +173,8 @@ def main(argv):
     earlier = targets.evaluate_earlier(cells, scale_sizes) if "weft" in runtimes else []
     command = (args.command or "bench/run.py " + shlex.join(argv)).strip()
     meta = {"command": command, "config": config, "quick": args.quick, "rounds": args.rounds, "runtimes": runtimes,
-            "problems": args.problems, "threads": args.threads, "machine": meta_machine, "busy": busy,
+            "problems": args.problems, "threads": args.threads,
+            "baseline": (args.baseline_name or args.baseline_bin) if "weft-base" in runtimes else None, "machine": meta_machine, "busy": busy,
             "versions": machine.versions(layout.build_dir, REPO),
             "raw_csv": _shown_path(os.path.join(args.results_dir, "latest.csv")),
             "raw_json": _shown_path(os.path.join(args.results_dir, "latest.json"))}

@@ -4,16 +4,18 @@ import os
 from dataclasses import dataclass, field
 
 # Every runtime in the order a round runs them; weft first so the ratios have their reference early.
-RUNTIMES = ["weft", "weft-1w", "go", "tokio", "tbb", "omp", "libfork", "serial"]
+# weft-base is the weft program of another commit (scripts/bench --baseline REV), for no-regression comparisons.
+RUNTIMES = ["weft", "weft-1w", "weft-base", "go", "tokio", "tbb", "omp", "libfork", "serial"]
 # Peers that keep a handle (future, JoinHandle, channel) per task, for the peak-RSS target.
 HANDLE_PEERS = ["go", "tokio"]
-# Runtimes compared against weft for "fastest peer" (weft-1w is weft itself, serial is the floor).
+# Runtimes compared against weft for "fastest peer" (weft-1w and weft-base are weft itself, serial is the floor).
 PEERS = ["go", "tokio", "tbb", "omp", "libfork"]
 PROBLEMS = ["scale", "scale_inside", "scale_malloc", "fib", "skynet", "wake", "idle", "park", "pingpong", "mutex"]
 
 # The runtimes that have a program for each problem (bench/CMakeLists.txt builds the C++ ones, scripts/bench the Go
 # and tokio ones). libfork is a fork-join library: it has no outside spawner, no idle runtime and no way to wait.
-_ALL = ["weft", "weft-1w", "go", "tokio", "tbb", "omp"]
+_WEFT = ["weft", "weft-1w", "weft-base"]
+_ALL = _WEFT + ["go", "tokio", "tbb", "omp"]
 PROBLEM_RUNTIMES = {
     "scale": _ALL + ["serial"],
     "scale_inside": _ALL,  # the serial floor is scale's: the same loop
@@ -22,9 +24,9 @@ PROBLEM_RUNTIMES = {
     "skynet": _ALL + ["libfork", "serial"],
     "wake": _ALL,
     "idle": _ALL,
-    "park": ["weft", "weft-1w", "go", "tokio"],
-    "pingpong": ["weft", "weft-1w", "go", "tokio"],
-    "mutex": ["weft", "weft-1w", "go", "tokio"],
+    "park": _WEFT + ["go", "tokio"],
+    "pingpong": _WEFT + ["go", "tokio"],
+    "mutex": _WEFT + ["go", "tokio"],
 }
 
 # Programs that are written down but wait for something weft does not have yet: the runner says so instead of
@@ -87,6 +89,7 @@ class Layout:
     """Where the built programs are, below the build directory scripts/bench uses."""
 
     build_dir: str
+    baseline_bin: str | None = None  # where the baseline commit's weft programs are, when there is one
 
     @property
     def cpp_bin(self):
@@ -138,6 +141,8 @@ def program(layout, runtime, case):
     """The argv of one benchmark program, or None when the runtime has no program for the problem."""
     if not has_program(runtime, case.problem):
         return None
+    if runtime == "weft-base" and not layout.baseline_bin:
+        return None
     if runtime in ("go", "tokio"):
         base = layout.go_bin if runtime == "go" else layout.tokio_bin
         path = os.path.join(base, case.problem)
@@ -145,8 +150,9 @@ def program(layout, runtime, case):
         if case.answer is not None:
             args.append(case.answer)
     else:
-        name = "weft" if runtime == "weft-1w" else runtime
-        path = os.path.join(layout.cpp_bin, f"{case.problem}_{name}")
+        name = "weft" if runtime in ("weft-1w", "weft-base") else runtime
+        base = layout.baseline_bin if runtime == "weft-base" else layout.cpp_bin
+        path = os.path.join(base, f"{case.problem}_{name}")
         args = [case.n]
     args += list(case.extra)
     return [path] + [str(a) for a in args]

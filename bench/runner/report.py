@@ -134,6 +134,8 @@ def blocks(meta, cells, verdicts, earlier, failures, charts, examples, skipped, 
         f"- Every program runs as its own process with `{env}` (`weft-1w` runs the weft program with "
         "`WEFT_WORKERS=1`; libfork's pool takes `BENCH_THREADS`). Each times only its workload, in-program, after its "
         "runtime has started, checks its answer and exits non-zero when it is wrong.",
+        *([f"- `weft-base` is the same weft program built from commit {meta['baseline']} (`scripts/bench "
+            "--baseline`), run side by side for the no-regression comparison."] if meta.get("baseline") else []),
         "- Runtimes are interleaved round by round (one run of each runtime for each case per round); the tables "
         "give the median and the min–max over rounds.",
         "- Peak RSS is `ru_maxrss` of the program's process from `wait4`, start-up included. The program is forked "

@@ -81,12 +81,37 @@ def evaluate(cells, scale_sizes):
         kib = _median(cells, "park", park_n, "weft", "kib_per_task")
         out.append(Verdict(f"park n={park_n:,}: weft ≤16 KiB of RSS per parked task", _fmt(kib, " KiB"),
                            _status(None if kib is None else kib <= 16)))
+    out += _no_regression(cells)
     ping_n = _first_n(cells, "pingpong")
     if ping_n:
         w, g = _median(cells, "pingpong", ping_n, "weft"), _median(cells, "pingpong", ping_n, "go")
         out.append(Verdict("pingpong: weft round trip within 2x of Go's", f"{_fmt(w, ' ms')} vs {_fmt(g, ' ms')}",
                            _status(None if w is None or g is None else w <= 2 * g)))
     return out
+
+
+# Problems where nothing waits, which suspension must not slow down, and the tolerance the target states.
+NO_REGRESSION_PROBLEMS = ("fib", "skynet", "scale")
+REGRESSION_TOLERANCE = 0.05
+
+
+def _no_regression(cells):
+    """One line when a baseline was measured: the cases where weft is more than the tolerance slower than it."""
+    slower, measured = [], False
+    for (problem, n, runtime), cell in cells.items():
+        if runtime != "weft-base" or problem not in NO_REGRESSION_PROBLEMS:
+            continue
+        base, now = cell.median(), _median(cells, problem, n, "weft")
+        if base is None or now is None:
+            continue
+        measured = True
+        if now > base * (1 + REGRESSION_TOLERANCE):
+            slower.append(f"{problem} n={n:,} ({now:.2f} vs {base:.2f} ms)")
+    if not measured:
+        return []
+    return [Verdict(f"no regression where nothing waits: weft within {REGRESSION_TOLERANCE:.0%} of weft-base on "
+                    f"{', '.join(NO_REGRESSION_PROBLEMS)}", "; ".join(slower) or "no case slower",
+                    _status(not slower))]
 
 
 def _two_not_slower(cells):
