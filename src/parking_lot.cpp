@@ -1,6 +1,8 @@
 // The address-keyed waiter table; see "Subscribe then check" in parking_lot.hpp.
 #include "parking_lot.hpp"
 
+#include "suspend/waiter.hpp"
+
 #include <cstdint>
 #include <mutex>
 
@@ -60,6 +62,8 @@ void parking_lot::fire_all(const void *key) noexcept {
             r->fired = true;
             if (r->thread) {
                 r->thread->unpark();
+            } else if (r->suspended) {
+                r->suspended->wake();
             } else {
                 r->next = continuations;
                 continuations = r;

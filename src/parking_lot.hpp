@@ -6,7 +6,7 @@
 // already happened. The completer publishes the event first and only then, if it saw the bit, takes
 // the bucket lock and hands out the records. Because the bit is set under the lock before the
 // check, and the completer reads the bit after publishing, one of the two always sees the other.
-// Thread records are woken while the lock is held (the waiter removes its own record under the same
+// Thread and waiter records (suspended tasks, see "Waiter" in suspend/waiter.hpp) are woken while the lock is held (the waiter removes its own record under the same
 // lock before it leaves, so the record and its parker outlive the wake-up); continuation records are
 // run after the lock is dropped, since they may complete other cells.
 // The table has a fixed number of buckets (WebKit's ParkingLot and Go's semaphore table hash the
@@ -25,6 +25,7 @@ struct wait_record {
     const void *key = nullptr;
     wait_record *next = nullptr;
     parker *thread = nullptr;                       // wake this thread, or
+    struct waiter *suspended = nullptr;             // wake this waiter (under the lock), or
     void (*continuation)(wait_record *) = nullptr;  // run this
     void *context = nullptr;                        // for the continuation
     bool fired = false;                             // guarded by the bucket lock

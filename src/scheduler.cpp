@@ -232,35 +232,43 @@ bool scheduler::quiescent(std::uint64_t running_here) const noexcept {
 // Protocol "Idle waiters": a thread in wait_idle counts itself in m_idle_waiters (seq_cst) before
 // it first checks quiescence, and sleeps subscribed to the parking-lot key &m_idle_waiters. A
 // worker about to park issues a seq_cst fence after its counter stores and, seeing a waiter,
-// fires that key: the last worker to go idle after the last task wakes every waiter. A waiter on a
-// worker thread helps (runs tasks) instead of sleeping, so wait_idle inside a task cannot deadlock
-// a runtime whose only worker is the caller. The 2 ms deadline covers a task completed by a thread
+// fires that key: the last worker to go idle after the last task wakes every waiter. Inside a task
+// wait_idle suspends like any wait; the tasks on the waiter's stack (it and those it runs inline)
+// cannot finish while it waits, so it adds them to m_idle_blocked, and a task waits only for the
+// tasks not so blocked (two tasks in wait_idle at once must not wait for each other). An outside
+// thread (and stop()) waits for every task. The 2 ms deadline covers a task completed by a thread
 // outside the runtime (a `then` continuation), which parks no worker.
 namespace {
 struct idle_wait {
     const scheduler *sched;
-    std::uint64_t running_here;
+    bool inside;  // the waiter is a task of this runtime
 };
 }  // namespace
 
+std::uint64_t scheduler::idle_allowance(bool inside) const noexcept {
+    return inside ? m_idle_blocked.load(std::memory_order_seq_cst) : 0;
+}
+
 void scheduler::wait_idle() {
     const thread_context &ctx = t_context;
-    // Tasks of this runtime nested on the calling thread's stack cannot finish while it waits.
-    const idle_wait me{this, (ctx.sched == this) ? ctx.depth : 0};
+    const std::uint64_t mine = (ctx.sched == this) ? ctx.depth : 0;
+    const idle_wait me{this, mine > 0};
     const wait_target target{
         [](const void *o) noexcept {
             auto *w = static_cast<const idle_wait *>(o);
-            return w->sched->quiescent(w->running_here);
+            return w->sched->quiescent(w->sched->idle_allowance(w->inside));
         },
         [](const void *o, wait_record *r) noexcept {
             auto *w = static_cast<const idle_wait *>(o);
             return parking_lot::subscribe(&w->sched->m_idle_waiters, r, [] {},
-                                          [w] { return w->sched->quiescent(w->running_here); });
+                                          [w] { return w->sched->quiescent(w->sched->idle_allowance(w->inside)); });
         },
         nullptr, &me};
+    m_idle_blocked.fetch_add(mine, std::memory_order_seq_cst);
     m_idle_waiters.fetch_add(1, std::memory_order_seq_cst);
-    while (!quiescent(me.running_here)) wait_until(target, now_ns() + 2'000'000);
+    while (!quiescent(idle_allowance(me.inside))) wait_until(target, now_ns() + 2'000'000);
     m_idle_waiters.fetch_sub(1, std::memory_order_seq_cst);
+    m_idle_blocked.fetch_sub(mine, std::memory_order_seq_cst);
 }
 
 void scheduler::notify_idle_waiters() noexcept {

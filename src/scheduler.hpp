@@ -4,6 +4,7 @@
 #include "idle.hpp"
 #include "injection_queue.hpp"
 #include "parker.hpp"
+#include "suspend/fiber.hpp"
 #include "sync.hpp"
 #include "work_stealing_queue.hpp"
 
@@ -30,8 +31,9 @@ struct scheduler_config {
 inline constexpr std::uint32_t k_default_queue_capacity = k_chaos ? 4 : 256;
 // Overflow moves half a queue through a buffer on the worker's stack; this bounds it (8 KiB).
 inline constexpr std::uint32_t k_max_queue_capacity = 2048;
-// Workers run helping awaits recursively; 64 MiB of reserved (not committed) stack holds the
-// 10,000-deep await chains of the test suite with room to spare.
+// A worker thread's own stack: tasks run on it while nothing waits, and await chains run inline on
+// it until k_inline_headroom is left (suspend/waiter.cpp). 64 MiB reserved (not committed) lets
+// plain recursion inside a task go as deep as on a big main thread.
 inline constexpr std::size_t k_default_stack_size = std::size_t{64} << 20;
 
 // Counters a worker writes alone (relaxed loads and release stores, no read-modify-write).
@@ -67,16 +69,20 @@ struct worker {
     std::uint64_t rng = 0;         // victim selection
     bool searching = false;        // counted as a searcher in the idle coordinator
     pthread_t thread{};
+    bool exiting = false;          // owner-only: the loop ends (set on the fiber that saw shutdown)
+    worker_fibers fibers;          // its stacks, ready fibers and timed waits (suspend/fiber.hpp)
     alignas(k_cache_line) worker_counters counters;
 };
 
 // What the running thread is doing for weft. Workers set it once; other threads set it while
-// they run a task inline.
+// they run a task inline. On a worker, everything but `self` belongs to the running fiber and is
+// saved and restored with it (suspend/fiber.cpp).
 struct thread_context {
     worker *self = nullptr;        // non-null on a worker thread
     scheduler *sched = nullptr;    // the runtime of the task being run (or of the worker)
     task_cell *current = nullptr;  // the task being run
-    std::uint32_t depth = 0;       // tasks nested on this thread's stack
+    std::uint32_t depth = 0;       // tasks nested on this stack
+    void *local = nullptr;         // the running task's weft_task_local slot
 };
 // constinit: other files access it directly, without the TLS wrapper function (which UBSan also
 // misreports as a null pointer).
@@ -102,6 +108,7 @@ public:
 
     // Worker side (worker.cpp).
     void worker_main(worker &w);
+    friend void run_worker_loop(worker &w) noexcept;
 
     static scheduler *from_id(std::uint16_t id) noexcept;
 
@@ -114,6 +121,7 @@ private:
     void notify_one_parked() noexcept;
     void notify_idle_waiters() noexcept;
     bool quiescent(std::uint64_t running_here) const noexcept;
+    std::uint64_t idle_allowance(bool inside) const noexcept;
 
     std::uint16_t m_id;
     std::vector<std::unique_ptr<worker>> m_workers;
@@ -135,6 +143,10 @@ private:
     // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
     // Its address is also the parking-lot key they sleep on.
     alignas(k_cache_line) mutable atomic<std::uint32_t> m_idle_waiters{0};
+    // Tasks of this runtime that cannot finish while they wait in wait_idle (each waiter adds the
+    // tasks on its stack); the quiescence a task in wait_idle waits for leaves them out. Written
+    // by those waiters (seq_cst, with m_idle_waiters), read by them.
+    atomic<std::uint64_t> m_idle_blocked{0};
     // Counters of the workers of earlier starts (spawned, executed, stolen, parked, woken);
     // written by stop() under m_lifecycle, read by stats and the quiescence check.
     std::uint64_t m_retired_counters[5] = {};
@@ -155,8 +167,18 @@ struct wait_target {
     task_cell *claimable;  // a task the waiter may run inline, or nullptr
     const void *object;
 };
-// Waits until target.done or the deadline (steady ns, <0: none); helps on worker threads.
+// Waits until target.done or the deadline (steady ns, <0: none); suspends inside tasks.
 bool wait_until(const wait_target &target, std::int64_t deadline_ns);
+
+// Worker side (worker.cpp, suspend/). The loop of a worker, on whichever of its stacks runs it;
+// returns when the worker exits.
+void run_worker_loop(worker &w) noexcept;
+// Runs an awaited task inline after a successful claim, on behalf of its own runtime.
+void run_claimed_inline(task_cell *cell) noexcept;
+// Wakes the worker's timed waits whose deadline has passed.
+void expire_timers(worker &w) noexcept;
+// The calling thread's parker, for waits outside workers.
+parker &this_thread_parker() noexcept;
 
 // The runtime behind weft::spawn outside tasks and the C ABI: started on first use, restartable.
 scheduler &default_scheduler();

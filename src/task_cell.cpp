@@ -83,8 +83,10 @@ void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_
     thread_context &ctx = t_context;
     task_cell *const outer_cell = ctx.current;
     scheduler *const outer_sched = ctx.sched;
+    void *const outer_local = ctx.local;
     ctx.current = cell;
     ctx.sched = sched;
+    ctx.local = nullptr;
     ++ctx.depth;
     std::uint32_t extra = 0;
     try {
@@ -97,9 +99,13 @@ void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_
             extra = k_exception;
         }
     }
-    --ctx.depth;
-    ctx.current = outer_cell;
-    ctx.sched = outer_sched;
+    // The task may have suspended and resumed: ctx is still this thread's (tasks are pinned to
+    // their worker), and the fiber switch restored it.
+    thread_context &after = t_context;
+    --after.depth;
+    after.current = outer_cell;
+    after.sched = outer_sched;
+    after.local = outer_local;
     complete(cell, extra, runner_holds_queue_ref ? k_ref : 0);
 }
 

@@ -1,18 +1,21 @@
-// The worker loop, and how a thread waiting on a future helps instead of blocking.
+// The worker loop, and how a wait inside a task hands the worker to other tasks.
 //
-// Protocol "Helping await". A worker that awaits a future keeps running tasks until the future is
-// ready: the newest task of its own queue first (in fork-join code that is usually the awaited
-// child), then the awaited task itself if nobody has claimed it yet (it may sit in the injector or
-// in another worker's queue), then the injector, then steals. Only when all of that comes up empty
-// does it sleep, and then as a parked worker (so a spawn can wake it for other work) that is also
-// subscribed to the future (so completion wakes it). Helping nests tasks on the worker's stack;
-// workers get deep stacks for that (see k_default_stack_size).
+// A worker runs its loop on whichever of its stacks is current (see "Suspension" in
+// suspend/fiber.hpp): the thread's own stack, or a pooled fiber while the thread's stack holds a
+// suspended task. Each turn it first resumes a fiber whose wait has ended (or moves back onto the
+// thread's idle stack), then takes a task from its own queue, the injector or a victim, and parks
+// when there is none, no longer than the earliest deadline of its suspended timed waits.
+// A wait inside a task (a future, a combinator, a group, wait_idle) goes through wait_in_task
+// (suspend/waiter.cpp): it runs the awaited task inline when nobody has claimed it yet (fork-join
+// speed), and otherwise suspends the task; unrelated tasks never nest on a waiting task's stack.
+// This replaced "helping" (running any task while waiting, nested on the waiter's stack), which
+// hung pipelines whose stages wait for stages queued behind them, let stack depth grow with the
+// length of a queue, ran the awaited task past a timed wait's deadline, and could never resume a
+// waiter whose awaited task sat suspended lower on the same stack.
 // A thread outside the runtime never runs tasks: it spins briefly and sleeps on the future. Letting
 // it run the awaited task inline was measured and rejected: in fork-join code the outside thread then
 // runs a whole subtree whose spawns all go through the injector, and with main plus two workers on
 // two cores it takes a core the workers need (fib(30): 49 ms with inline runs, 23 ms without).
-// Known limit: a task that awaits a future whose task is suspended lower on the same worker's stack
-// (not a descendant: fork-join code never does this) waits until that worker unwinds.
 //
 // Fairness: the worker takes the newest task of its own queue, which keeps fork-join depth-first,
 // but every k_fairness_interval tasks it first takes from the injector and then its own oldest
@@ -20,6 +23,7 @@
 #include "scheduler.hpp"
 
 #include "parking_lot.hpp"
+#include "suspend/waiter.hpp"
 
 #include <sched.h>
 
@@ -136,112 +140,81 @@ struct worker_ops {
         return nullptr;
     }
 
-    // Parks the worker, optionally subscribed to `awaited`. Returns false when the runtime is
-    // shutting down and this worker should exit (never when awaited is set).
-    static bool park(scheduler &s, worker &w, const wait_target *awaited, std::int64_t deadline_ns) noexcept {
-        // Never sleep on a non-empty queue of one's own: nobody else is obliged to look at it.
-        if (w.queue.has_work()) return true;
-        wait_record record;
-        record.thread = &w.park;
-        if (awaited && !awaited->subscribe(awaited->object, &record)) return true;
+    // Parks the worker until it is notified, a fiber of it is woken, or its earliest timed wait
+    // expires. Returns false when the runtime is shutting down and this worker should exit.
+    static bool park(scheduler &s, worker &w) noexcept {
+        // Never sleep on a non-empty queue of one's own, nor on fibers ready to resume: nobody
+        // else is obliged to look at them. A fiber woken after this check leaves a token in the
+        // parker (the waker unparks after pushing, see waiter::wake), so that wake is not lost.
+        if (w.queue.has_work() || w.fibers.has_ready()) return true;
         s.notify_idle_waiters();
         const bool last = s.m_idle->transition_to_parked(w.index, w.searching);
         w.searching = false;
-        if (!awaited && s.m_shutdown.load(std::memory_order_seq_cst)) return false;
+        if (s.m_shutdown.load(std::memory_order_seq_cst)) return false;
         if (last && any_work_visible(s)) {
             // The recheck of "Searching and parking" found work: stay up.
             if (!s.m_idle->transition_to_unparked(w.index)) w.park.park();  // consume the token
             w.searching = true;
-            if (awaited) parking_lot::unsubscribe(&record);
             return true;
         }
         bump(w.counters.parked);
-        w.park.park(deadline_ns);
-        if (awaited) parking_lot::unsubscribe(&record);
-        // Still in the parked set: woken by the future, a timeout or shutdown, not for work.
+        w.park.park(w.fibers.timers.earliest());
+        // Still in the parked set: woken by a fiber's wake-up, a timeout or shutdown, not for work.
         if (s.m_idle->transition_to_unparked(w.index) == false) bump(w.counters.woken);
         w.searching = true;
         return true;
     }
-
-    // Target: done(), claimable(), and the wait_target used to subscribe when parking.
-    template <class Target>
-    static bool help_until(scheduler &s, worker &w, const Target &target, std::int64_t deadline_ns) noexcept {
-        task_cell *const cell = target.claimable();
-        for (;;) {
-            if (target.done()) break;
-            task_cell *t = w.queue.pop();
-            if (!t && cell && !(cell->state.load(std::memory_order_relaxed) & k_claimed) && try_claim(cell)) {
-                leave_searching(s, w);
-                run_claimed_inline(cell);
-                break;
-            }
-            if (!t) t = take_from_injector(s, w);
-            if (!t) t = steal_round(s, w);
-            if (t) {
-                leave_searching(s, w);
-                run_queued(s, t);
-                continue;
-            }
-            if (deadline_ns >= 0 && now_ns() >= deadline_ns) break;
-            if (target.done()) break;
-            const wait_target generic = target.generic();
-            park(s, w, &generic, deadline_ns);
-        }
-        leave_searching(s, w);
-        return target.done();
-    }
 };
+
+void run_claimed_inline(task_cell *cell) noexcept { worker_ops::run_claimed_inline(cell); }
+
+void run_worker_loop(worker &w) noexcept {
+    scheduler &s = w.sched;
+    for (;;) {
+        if (w.exiting) return;
+        expire_timers(w);
+        if (!w.fibers.take_queue_first()) {
+            if (w.fibers.has_ready()) worker_ops::leave_searching(s, w);
+            if (w.fibers.switch_to_waiting()) continue;
+        }
+        task_cell *t = worker_ops::find_local(s, w);
+        if (!t) t = worker_ops::search(s, w);
+        if (t) {
+            worker_ops::leave_searching(s, w);
+            worker_ops::run_queued(s, t);
+            w.fibers.promote_yielded();
+            continue;
+        }
+        if (w.fibers.has_ready()) {
+            w.fibers.promote_yielded();
+            continue;
+        }
+        if (!worker_ops::park(s, w)) {
+            w.exiting = true;
+            return;
+        }
+    }
+}
 
 namespace {
 bool cell_done(const void *object) noexcept { return is_done(static_cast<const task_cell *>(object)); }
 bool cell_subscribe(const void *object, wait_record *record) noexcept {
     return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
 }
+wait_target cell_target(task_cell *cell) noexcept { return {&cell_done, &cell_subscribe, cell, cell}; }
 
-struct cell_target {
-    task_cell *cell;
-    bool done() const noexcept { return is_done(cell); }
-    task_cell *claimable() const noexcept { return cell; }
-    wait_target generic() const noexcept { return {&cell_done, &cell_subscribe, cell, cell}; }
-};
-struct any_target {
-    const wait_target &target;
-    bool done() const noexcept { return target.done(target.object); }
-    task_cell *claimable() const noexcept { return target.claimable; }
-    wait_target generic() const noexcept { return target; }
-};
-}  // namespace
-
-void scheduler::worker_main(worker &w) {
-    t_context.self = &w;
-    t_context.sched = this;
-    for (;;) {
-        task_cell *t = worker_ops::find_local(*this, w);
-        if (!t) t = worker_ops::search(*this, w);
-        if (t) {
-            worker_ops::leave_searching(*this, w);
-            worker_ops::run_queued(*this, t);
-            continue;
-        }
-        if (!worker_ops::park(*this, w, nullptr, -1)) break;
-    }
-    t_context = {};
-}
-
-namespace {
 bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
     for (int i = 0; i < k_outside_spin; ++i) {
         if (target.done(target.object)) return true;
         cpu_relax();
     }
-    thread_local parker t_parker;
+    parker &me = this_thread_parker();
     wait_record record;
-    record.thread = &t_parker;
+    record.thread = &me;
     for (;;) {
         if (!target.subscribe(target.object, &record)) return true;
-        t_parker.park(deadline_ns);
+        me.park(deadline_ns);
         parking_lot::unsubscribe(&record);
         if (target.done(target.object)) return true;
         if (deadline_ns >= 0 && now_ns() >= deadline_ns) return false;
@@ -249,9 +222,18 @@ bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
 }
 }  // namespace
 
+void scheduler::worker_main(worker &w) {
+    t_context.self = &w;
+    t_context.sched = this;
+    w.fibers.attach(w);
+    run_worker_loop(w);
+    w.fibers.detach();
+    t_context = {};
+}
+
 bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, any_target{target}, deadline_ns);
+    if (worker *self = t_context.self) return wait_in_task(*self, target, deadline_ns);
     return outside_wait(target, deadline_ns);
 }
 
@@ -259,8 +241,8 @@ void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
 
 bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;
-    if (worker *self = t_context.self) return worker_ops::help_until(self->sched, *self, cell_target{cell}, deadline_ns);
-    return outside_wait(cell_target{cell}.generic(), deadline_ns);
+    if (worker *self = t_context.self) return wait_in_task(*self, cell_target(cell), deadline_ns);
+    return outside_wait(cell_target(cell), deadline_ns);
 }
 
 }  // namespace weft::detail

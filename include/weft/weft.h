@@ -60,6 +60,41 @@ WEFT_API weft_future *weft_when_any(weft_future *const *futures, size_t n);
  * (f is then still released when it is not NULL). */
 WEFT_API weft_future *weft_future_then(weft_future *f, weft_task_fn map);
 
+/* A future completed by code instead of a task. NULL with errno ENOMEM. It is awaited,
+ * released, combined and cancelled like any future; the handle is both ends. */
+WEFT_API weft_future *weft_promise_new(void);
+/* Completes a promise with value. 0; EINVAL for NULL, a task's future, or a promise already
+ * set. Callable from any thread. */
+WEFT_API int weft_promise_set(weft_future *promise, void *value);
+
+/* Inside a task: lets other tasks run and resumes later. Outside: sched_yield(). */
+WEFT_API void weft_yield(void);
+/* Inside a task: a pointer-sized slot private to the task (it survives suspension; NULL when
+ * the task starts). NULL outside tasks. */
+WEFT_API void *weft_task_local(void);
+/* Sets the running task's slot; no-op outside a task. */
+WEFT_API void weft_set_task_local(void *value);
+
+/* A mutex whose contended lock suspends the calling task (blocks a thread outside tasks).
+ * Waiters get the lock in arrival order. NULL gives EINVAL where a code is returned and is
+ * ignored otherwise. */
+typedef struct weft_mutex weft_mutex;
+WEFT_API weft_mutex *weft_mutex_new(void); /* NULL with errno ENOMEM */
+WEFT_API void weft_mutex_free(weft_mutex *m);
+WEFT_API void weft_mutex_lock(weft_mutex *m);
+WEFT_API int weft_mutex_trylock(weft_mutex *m); /* 0 or EBUSY */
+WEFT_API void weft_mutex_unlock(weft_mutex *m);
+
+/* A counting semaphore with the same waiting rules as weft_mutex. */
+typedef struct weft_semaphore weft_semaphore;
+WEFT_API weft_semaphore *weft_semaphore_new(size_t initial); /* NULL with errno ENOMEM */
+WEFT_API void weft_semaphore_free(weft_semaphore *s);
+WEFT_API void weft_semaphore_acquire(weft_semaphore *s);
+WEFT_API int weft_semaphore_try_acquire(weft_semaphore *s); /* 0 or EAGAIN */
+/* Negative timeout_ms: forever. 0 or ETIMEDOUT. */
+WEFT_API int weft_semaphore_acquire_timeout(weft_semaphore *s, int timeout_ms);
+WEFT_API void weft_semaphore_release(weft_semaphore *s, size_t n);
+
 /* Counters of the default runtime since it started. */
 typedef struct weft_stats_t {
     uint64_t spawned;   /* tasks created */

@@ -102,7 +102,7 @@ public:
     bool ready() const noexcept {
         return m_cell && (m_cell->state.load(std::memory_order_acquire) & detail::k_done);
     }
-    // Waits; while waiting inside a task the worker runs other tasks.
+    // Waits; inside a task the task is suspended and its worker runs other tasks meanwhile.
     void wait() const { detail::wait_done(checked()); }
     template <class Rep, class Period>
     bool wait_for(std::chrono::duration<Rep, Period> d) const {
@@ -269,3 +269,6 @@ private:
 };
 
 }  // namespace weft
+
+#include <weft/mutex.hpp>
+#include <weft/promise.hpp>

@@ -35,6 +35,7 @@ inline constexpr std::uint32_t k_waiter = 1u << 3;     // a waiter or continuati
 inline constexpr std::uint32_t k_exception = 1u << 4;  // payload holds a std::exception_ptr
 inline constexpr std::uint32_t k_consumed = 1u << 5;   // result moved out by future::get
 inline constexpr std::uint32_t k_detached = 1u << 6;   // no future: an exception goes to the handler
+inline constexpr std::uint32_t k_promise_set = 1u << 7;  // a promise's value is being (or was) set
 inline constexpr std::uint32_t k_ref_shift = 8;
 inline constexpr std::uint32_t k_ref = 1u << k_ref_shift;
 
@@ -53,6 +54,7 @@ struct task_cell {
 };
 static_assert(sizeof(task_cell) == 24);
 inline constexpr std::uint16_t k_heap_cell = 1;
+inline constexpr std::uint16_t k_promise_cell = 2;  // completed by a promise, never run
 
 // Allocation (src/cell_pool.cpp). Throws std::bad_alloc; the cell is uninitialised.
 task_cell *allocate_cell(std::size_t bytes);
@@ -66,6 +68,12 @@ bool wait_done_until(task_cell *cell, std::int64_t deadline_ns);  // steady cloc
 void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
 std::uint16_t scheduler_id(scheduler *sched) noexcept;
 bool current_task_cancelled() noexcept;
+
+// Promises (src/promise.cpp). A promise cell starts claimed and is never queued.
+// begin_fulfil: true for the one caller allowed to write the payload; then fulfil publishes it.
+bool begin_fulfil(task_cell *cell) noexcept;
+void fulfil(task_cell *cell, bool exception) noexcept;
+std::uint16_t current_runtime_id();
 
 // Combinators (src/combinators.cpp): never-queued cells completed when the inputs are.
 task_cell *when_all_cells(task_cell *const *cells, std::size_t n);

@@ -1,0 +1,63 @@
+// weft::mutex and weft::counting_semaphore: waits that suspend the task, not the worker.
+//
+// Hold a weft::mutex, not a std::mutex, across anything that may wait inside a task: a task
+// suspended while holding a std::mutex keeps it locked while its worker runs other tasks, and one
+// of those blocking on the same std::mutex blocks the worker's thread, and with it the holder.
+#pragma once
+
+#include <weft/weft.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+
+namespace weft {
+
+namespace detail {
+int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0 or ETIMEDOUT
+std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
+}  // namespace detail
+
+// Meets Lockable: std::lock_guard and std::unique_lock work. Waiters get it in arrival order.
+class mutex {
+public:
+    mutex() : m(weft_mutex_new()) {
+        if (!m) throw std::bad_alloc();
+    }
+    ~mutex() { weft_mutex_free(m); }
+    mutex(const mutex &) = delete;
+    mutex &operator=(const mutex &) = delete;
+
+    void lock() { weft_mutex_lock(m); }
+    bool try_lock() noexcept { return weft_mutex_trylock(m) == 0; }
+    void unlock() { weft_mutex_unlock(m); }
+    weft_mutex *native_handle() const noexcept { return m; }
+
+private:
+    weft_mutex *m;
+};
+
+class counting_semaphore {
+public:
+    explicit counting_semaphore(std::size_t initial = 0) : s(weft_semaphore_new(initial)) {
+        if (!s) throw std::bad_alloc();
+    }
+    ~counting_semaphore() { weft_semaphore_free(s); }
+    counting_semaphore(const counting_semaphore &) = delete;
+    counting_semaphore &operator=(const counting_semaphore &) = delete;
+
+    void acquire() { weft_semaphore_acquire(s); }
+    bool try_acquire() noexcept { return weft_semaphore_try_acquire(s) == 0; }
+    template <class Rep, class Period>
+    bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
+        return detail::semaphore_acquire_until(s, detail::deadline_after(d)) == 0;
+    }
+    void release(std::size_t n = 1) { weft_semaphore_release(s, n); }
+    weft_semaphore *native_handle() const noexcept { return s; }
+
+private:
+    weft_semaphore *s;
+};
+
+}  // namespace weft

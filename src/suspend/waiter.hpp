@@ -1,0 +1,68 @@
+// One blocked wait, of a task or of a thread, and the one function every wait blocks through.
+//
+// Protocol "Waiter". Every wait in weft (a future, a combinator, a task group, wait_idle, a mutex,
+// a semaphore, and later channels, timers and I/O) follows the same three steps:
+//   1. prepare a waiter on the waiting stack (prepare_waiter: inside a task on a worker it names
+//      the task's fiber and worker, elsewhere the thread's parker);
+//   2. link it where the waker will find it, under that structure's lock, re-checking the
+//      condition under the same lock (a parking-lot record pointing at it, or a primitive's FIFO);
+//   3. block(): a task suspends (see "Suspension" in fiber.hpp), a thread parks; then take the
+//      lock again to unlink (or learn it was unlinked) and re-check the condition.
+// A waker unlinks the waiter and calls wake() while it still holds that lock. This is what keeps
+// the waiter (which lives on the waiting stack) alive through the wake-up: the woken party takes
+// the same lock in step 3 before its stack frame can go away. wake() is idempotent for a task: the
+// first of the event and the deadline timer wins (woken: 0 -> 1), so a fiber is put on its ready
+// list exactly once per suspension. A thread's parker keeps a token, so a wake before the park is
+// not lost; spurious returns are possible, hence the re-check.
+// A C++20 coroutine task would add a third kind of waiter (a coroutine handle to schedule) with
+// the same wake() contract; the structures that hold waiters do not change.
+//
+// Protocol "Waiting in a task". When what a task awaits is a task nobody has claimed yet, the
+// waiter claims it and runs it inline (the fork-join fast path: the awaited child is usually the
+// newest task of the worker's own queue), but only for an untimed wait, and only while the stack
+// has k_inline_headroom left. Anything else suspends. A timed wait never runs the awaited task
+// inline, since that task could run past the deadline; its deadline goes on the worker's timer
+// heap, and the worker parks no longer than the earliest deadline. The deadline is honoured to
+// within the time the worker takes to reach its loop: a task that computes for a long time without
+// waiting delays the timed waits suspended on the same worker.
+#pragma once
+
+#include "sync.hpp"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weft::detail {
+
+struct fiber;
+struct worker;
+class parker;
+struct wait_target;
+
+struct waiter {
+    worker *home = nullptr;    // the worker of a suspended task, or
+    fiber *task = nullptr;     // (with home) the fiber to resume
+    parker *thread = nullptr;  // the thread to unpark
+    // Task waiters: 0 until the first wake (event or deadline), then 1. Written by wakers (under
+    // the lock of the structure that links the waiter) and by the worker's timers.
+    atomic<std::uint32_t> woken{0};
+    std::int64_t deadline = -1;        // steady ns, -1: none; written before blocking
+    std::size_t heap_slot = ~std::size_t{0};  // owner worker's timer heap
+    waiter *next = nullptr;            // link in a primitive's FIFO (guarded by its lock)
+    bool granted = false;              // a primitive handed ownership over (guarded by its lock)
+
+    // Ends the wait. Called with the lock of the structure the waiter is linked in held.
+    void wake() noexcept;
+};
+
+// Step 1 of "Waiter" for the calling context; clears woken and granted.
+void prepare_waiter(waiter &w, std::int64_t deadline_ns) noexcept;
+// Step 3: until woken (possibly spuriously for a thread) or past the deadline.
+void block(waiter &w) noexcept;
+// True when the caller is a task (or loop) on a worker, i.e. a wait suspends instead of parking.
+bool can_suspend() noexcept;
+
+// A wait on a generic target from inside a task: see "Waiting in a task". False on timeout.
+bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns);
+
+}  // namespace weft::detail

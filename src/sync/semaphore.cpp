@@ -1,0 +1,122 @@
+// The suspending counting semaphore behind weft_semaphore and weft::counting_semaphore.
+//
+// Permits and a FIFO of waiters under one lock (the critical sections are a few instructions;
+// a lock-free count would only help the uncontended case, and complicates the hand-off). A
+// release hands permits straight to the oldest waiters (granted, woken under the lock; see
+// "Waiter" in suspend/waiter.hpp) and adds what is left to the count; an acquirer takes a permit
+// from the count only when nobody is queued, so waiters are served in arrival order. A timed
+// waiter that wakes past its deadline unlinks itself under the lock, unless a release granted it a
+// permit first, in which case the acquisition succeeded.
+#include "scheduler.hpp"
+#include "suspend/waiter.hpp"
+
+#include <weft/mutex.hpp>
+#include <weft/weft.h>
+
+#include <cerrno>
+#include <mutex>
+#include <new>
+
+struct weft_semaphore {
+    std::mutex lock;
+    std::size_t count = 0;                 // guarded by lock
+    weft::detail::waiter *head = nullptr;  // guarded by lock
+    weft::detail::waiter *tail = nullptr;  // guarded by lock
+
+    void unlink(weft::detail::waiter *w) noexcept {
+        weft::detail::waiter *prev = nullptr;
+        for (weft::detail::waiter *p = head; p; prev = p, p = p->next) {
+            if (p != w) continue;
+            (prev ? prev->next : head) = p->next;
+            if (tail == p) tail = prev;
+            return;
+        }
+    }
+
+    int acquire_until(std::int64_t deadline_ns) noexcept {
+        weft::detail::waiter me;
+        {
+            std::lock_guard guard(lock);
+            if (count > 0 && !head) {
+                --count;
+                return 0;
+            }
+            if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) return ETIMEDOUT;
+            weft::detail::prepare_waiter(me, deadline_ns);
+            if (tail) {
+                tail->next = &me;
+            } else {
+                head = &me;
+            }
+            tail = &me;
+        }
+        for (;;) {
+            weft::detail::block(me);
+            std::lock_guard guard(lock);
+            if (me.granted) return 0;
+            if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) {
+                unlink(&me);
+                return ETIMEDOUT;
+            }
+            me.woken.store(0, std::memory_order_relaxed);
+        }
+    }
+};
+
+namespace weft::detail {
+int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept {
+    if (!s) return EINVAL;
+    return s->acquire_until(deadline_ns);
+}
+}  // namespace weft::detail
+
+extern "C" {
+
+weft_semaphore *weft_semaphore_new(size_t initial) {
+    auto *s = new (std::nothrow) weft_semaphore();
+    if (!s) {
+        errno = ENOMEM;
+        return nullptr;
+    }
+    s->count = initial;
+    return s;
+}
+
+void weft_semaphore_free(weft_semaphore *s) { delete s; }
+
+void weft_semaphore_acquire(weft_semaphore *s) {
+    if (s) s->acquire_until(-1);
+}
+
+int weft_semaphore_try_acquire(weft_semaphore *s) {
+    if (!s) return EINVAL;
+    std::lock_guard guard(s->lock);
+    if (s->count > 0 && !s->head) {
+        --s->count;
+        return 0;
+    }
+    return EAGAIN;
+}
+
+int weft_semaphore_acquire_timeout(weft_semaphore *s, int timeout_ms) {
+    if (!s) return EINVAL;
+    const std::int64_t deadline =
+        timeout_ms < 0 ? -1 : weft::detail::now_ns() + static_cast<std::int64_t>(timeout_ms) * 1000000;
+    return s->acquire_until(deadline);
+}
+
+void weft_semaphore_release(weft_semaphore *s, size_t n) {
+    if (!s) return;
+    std::lock_guard guard(s->lock);
+    while (n > 0 && s->head) {
+        weft::detail::waiter *w = s->head;
+        s->head = w->next;
+        if (!s->head) s->tail = nullptr;
+        w->granted = true;
+        w->wake();
+        --n;
+    }
+    s->count += n;
+}
+
+}  // extern "C"
