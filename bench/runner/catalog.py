@@ -31,11 +31,7 @@ PROBLEM_RUNTIMES = {
 
 # Programs that are written down but wait for something weft does not have yet: the runner says so instead of
 # running them. (problem, runtime) -> why.
-PENDING = {
-    ("park", "weft"): "pending: needs weft::promise and suspension",
-    ("pingpong", "weft"): "pending: needs weft::counting_semaphore and suspension",
-    ("mutex", "weft"): "pending: needs weft::mutex and suspension",
-}
+PENDING: dict[tuple[str, str], str] = {}
 
 # Problems timed per operation: the report adds an "ns per ..." column from the program's ns_per_op field.
 PER_OP_LABEL = {"pingpong": "ns per round trip", "mutex": "ns per lock"}
