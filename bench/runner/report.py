@@ -143,6 +143,8 @@ def blocks(meta, cells, verdicts, earlier, failures, charts, examples, skipped, 
         "forked child would inherit.",
         "- `peer / weft` is the peer's median over weft's: above 1 means weft is that many times faster (or, for "
         "wake and idle, lower).",
+        "- libfork (fib and skynet only) forks every child but the last, calls the last and joins: C++20 coroutines "
+        "with continuation stealing, built from a header outside this repository.",
         "- scale spawns from `main`, outside the runtime; scale_inside runs the same loop inside one task, so every "
         "spawn comes from a worker.",
         f"- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
