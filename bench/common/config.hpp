@@ -54,6 +54,9 @@ constexpr std::uint64_t skynet_answer(std::uint64_t leaves) { return leaves * (l
 static_assert(k_skynet.answer == skynet_answer(k_skynet.n));
 inline constexpr std::uint64_t k_skynet_fanout = 10;
 
+// The sum 0 + 1 + ... + (n-1): what a program that adds up its task indices must get.
+constexpr std::uint64_t sum_below(std::uint64_t n) { return n * (n - 1) / 2; }
+
 // wake: samples per run (the issue asks for 10,000; a quick run takes fewer) and the idle gap
 // between samples, long enough for workers to park (the issue: "sleep ~0.5-1 ms").
 inline constexpr std::uint64_t k_wake_samples = 10'000;
@@ -66,6 +69,24 @@ inline constexpr std::uint64_t k_wake_poll_us = 20;
 // idle: a burst of tasks, then this long doing nothing while the process CPU time is measured.
 inline constexpr std::uint64_t k_idle_burst = 100'000;
 inline constexpr std::uint64_t k_idle_sleep_ms = 2'000;
+
+// park: after every task has said it is about to wait, main sleeps this long so that the last few reach their wait
+// before the promise is set. A judgement, not a measurement: they need microseconds on a quiet machine.
+inline constexpr std::uint64_t k_park_settle_ms = 10;
+
+// park: this many tasks each wait on one promise (Go: one channel close; tokio: one watch channel), then it is set;
+// the answer is the sum of the task indices, added by each task after it resumes.
+inline constexpr sized_answer k_park = {100'000, 4'999'950'000ull};
+static_assert(k_park.answer == sum_below(k_park.n));
+
+// pingpong: two tasks hand a token back and forth; each hop adds one, so n round trips end at 2n.
+inline constexpr sized_answer k_pingpong = {1'000'000, 2'000'000};
+inline constexpr sized_answer k_pingpong_quick = {100'000, 200'000};
+
+// mutex: k_mutex_tasks tasks each lock one mutex n times around `counter += 1`; the answer is tasks * n.
+inline constexpr std::uint64_t k_mutex_tasks = 4;
+inline constexpr sized_answer k_mutex = {1'000'000, k_mutex_tasks * 1'000'000};
+inline constexpr sized_answer k_mutex_quick = {100'000, k_mutex_tasks * 100'000};
 
 // Threads every runtime runs with (the issue: "thread count 2 everywhere").
 inline constexpr unsigned k_threads = 2;

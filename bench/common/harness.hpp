@@ -5,6 +5,7 @@
 
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -68,6 +69,19 @@ inline double process_cpu_ms() {
     getrusage(RUSAGE_SELF, &ru);
     const auto ms = [](const timeval &t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
     return ms(ru.ru_utime) + ms(ru.ru_stime);
+}
+
+// The process's resident set size now, from /proc/self/statm, in KiB.
+inline double resident_kib() {
+    std::FILE *f = std::fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    const bool ok = f && std::fscanf(f, "%llu %llu", &size, &resident) == 2;
+    if (f) std::fclose(f);
+    if (!ok) {
+        std::fprintf(stderr, "cannot read /proc/self/statm\n");
+        std::exit(2);
+    }
+    return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1024.0;
 }
 
 // Exits non-zero, loudly, when a program computed the wrong answer.

@@ -18,5 +18,14 @@ int main() {
                 bench::k_wake_samples, bench::k_wake_samples_quick, bench::k_wake_gap_us, bench::k_wake_poll_us);
     std::printf("  \"idle\": {\"burst\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"sleep_ms\": %" PRIu64 "},\n",
                 bench::k_idle_burst, bench::sum_of_squares_below(bench::k_idle_burst), bench::k_idle_sleep_ms);
+    std::printf("  \"park\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"settle_ms\": %" PRIu64 "},\n",
+                bench::k_park.n, bench::k_park.answer, bench::k_park_settle_ms);
+    std::printf("  \"pingpong\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 "},\n",
+                bench::k_pingpong.n, bench::k_pingpong.answer, bench::k_pingpong_quick.n, bench::k_pingpong_quick.answer);
+    std::printf("  \"mutex\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 ", \"tasks\": %" PRIu64 "},\n",
+                bench::k_mutex.n, bench::k_mutex.answer, bench::k_mutex_quick.n, bench::k_mutex_quick.answer,
+                bench::k_mutex_tasks);
     std::printf("  \"threads\": %u\n}\n", bench::k_threads);
 }

@@ -53,3 +53,19 @@ pub fn process_cpu_ms() -> f64 {
     let ms = |t: libc::timeval| t.tv_sec as f64 * 1e3 + t.tv_usec as f64 / 1e3;
     ms(usage.ru_utime) + ms(usage.ru_stime)
 }
+
+/// The process's resident set size now, from /proc/self/statm, in KiB.
+#[allow(dead_code)]
+pub fn resident_kib() -> f64 {
+    let text = std::fs::read_to_string("/proc/self/statm").unwrap_or_else(|e| {
+        eprintln!("read /proc/self/statm: {}", e);
+        std::process::exit(2)
+    });
+    let resident: u64 = text.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or_else(|| {
+        eprintln!("cannot parse /proc/self/statm");
+        std::process::exit(2)
+    });
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
+    (resident * page) as f64 / 1024.0
+}

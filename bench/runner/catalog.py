@@ -4,24 +4,47 @@ import os
 from dataclasses import dataclass, field
 
 # Every runtime in the order a round runs them; weft first so the ratios have their reference early.
-RUNTIMES = ["weft", "weft-1w", "go", "tokio", "tbb", "omp", "serial"]
+# weft-base is the weft program of another commit (scripts/bench --baseline REV), for no-regression comparisons.
+RUNTIMES = ["weft", "weft-1w", "weft-base", "go", "tokio", "tbb", "omp", "libfork", "serial"]
 # Peers that keep a handle (future, JoinHandle, channel) per task, for the peak-RSS target.
 HANDLE_PEERS = ["go", "tokio"]
-# Runtimes compared against weft for "fastest peer" (weft-1w is weft itself, serial is the floor).
-PEERS = ["go", "tokio", "tbb", "omp"]
-PROBLEMS = ["scale", "scale_malloc", "fib", "skynet", "wake", "idle"]
-# Problems without a serial program: waking and idling mean nothing without threads.
-NO_SERIAL = {"wake", "idle"}
+# Runtimes compared against weft for "fastest peer" (weft-1w and weft-base are weft itself, serial is the floor).
+PEERS = ["go", "tokio", "tbb", "omp", "libfork"]
+PROBLEMS = ["scale", "scale_inside", "scale_malloc", "fib", "skynet", "wake", "idle", "park", "pingpong", "mutex"]
+
+# The runtimes that have a program for each problem (bench/CMakeLists.txt builds the C++ ones, scripts/bench the Go
+# and tokio ones). libfork is a fork-join library: it has no outside spawner, no idle runtime and no way to wait.
+_WEFT = ["weft", "weft-1w", "weft-base"]
+_ALL = _WEFT + ["go", "tokio", "tbb", "omp"]
+PROBLEM_RUNTIMES = {
+    "scale": _ALL + ["serial"],
+    "scale_inside": _ALL,  # the serial floor is scale's: the same loop
+    "scale_malloc": _ALL + ["serial"],
+    "fib": _ALL + ["libfork", "serial"],
+    "skynet": _ALL + ["libfork", "serial"],
+    "wake": _ALL,
+    "idle": _ALL,
+    "park": _WEFT + ["go", "tokio"],
+    "pingpong": _WEFT + ["go", "tokio"],
+    "mutex": _WEFT + ["go", "tokio"],
+}
+
+# Programs that are written down but wait for something weft does not have yet: the runner says so instead of
+# running them. (problem, runtime) -> why.
+PENDING: dict[tuple[str, str], str] = {}
+
+# Problems timed per operation: the report adds an "ns per ..." column from the program's ns_per_op field.
+PER_OP_LABEL = {"pingpong": "ns per round trip", "mutex": "ns per lock"}
 
 
 @dataclass(frozen=True)
 class Case:
-    """One problem at one size; `answer` is what the program must compute (None where nothing is checked)."""
+    """One problem at one size; `answer` is what the program must compute (None where nothing is passed)."""
 
     problem: str
     n: int
     answer: int | None = None
-    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms)
+    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms; ...)
 
     @property
     def label(self):
@@ -32,7 +55,7 @@ def cases(config, quick, problems):
     """The cases of a run, from the config printed by bench_config (config.hpp)."""
     out = []
     for problem in problems:
-        if problem in ("scale", "scale_malloc"):
+        if problem in ("scale", "scale_inside", "scale_malloc"):
             for entry in config["scale"]:
                 if not quick or entry["n"] <= config["scale_quick_max"]:
                     out.append(Case(problem, entry["n"], entry["answer"]))
@@ -44,6 +67,16 @@ def cases(config, quick, problems):
         elif problem == "idle":
             idle = config["idle"]
             out.append(Case("idle", idle["burst"], idle["answer"], (idle["sleep_ms"],)))
+        elif problem == "park":
+            park = config["park"]
+            out.append(Case("park", park["n"], park["answer"], (park["settle_ms"],)))
+        elif problem == "pingpong":
+            p = config["pingpong"]
+            out.append(Case("pingpong", p["n_quick"] if quick else p["n"], p["answer_quick"] if quick else p["answer"]))
+        elif problem == "mutex":
+            m = config["mutex"]
+            out.append(Case("mutex", m["n_quick"] if quick else m["n"], m["answer_quick"] if quick else m["answer"],
+                            (m["tasks"],)))
     return out
 
 
@@ -52,6 +85,7 @@ class Layout:
     """Where the built programs are, below the build directory scripts/bench uses."""
 
     build_dir: str
+    baseline_bin: str | None = None  # where the baseline commit's weft programs are, when there is one
 
     @property
     def cpp_bin(self):
@@ -89,9 +123,21 @@ def thread_env(threads, runtime):
     return env
 
 
+def has_program(runtime, problem):
+    """Whether `runtime` has a program for `problem` at all (built or not)."""
+    return runtime in PROBLEM_RUNTIMES.get(problem, ())
+
+
+def pending(runtime, problem):
+    """Why the program of `runtime` for `problem` is not run yet, or None."""
+    return PENDING.get((problem, "weft" if runtime == "weft-1w" else runtime))
+
+
 def program(layout, runtime, case):
     """The argv of one benchmark program, or None when the runtime has no program for the problem."""
-    if runtime == "serial" and case.problem in NO_SERIAL:
+    if not has_program(runtime, case.problem):
+        return None
+    if runtime == "weft-base" and not layout.baseline_bin:
         return None
     if runtime in ("go", "tokio"):
         base = layout.go_bin if runtime == "go" else layout.tokio_bin
@@ -100,8 +146,9 @@ def program(layout, runtime, case):
         if case.answer is not None:
             args.append(case.answer)
     else:
-        name = "weft" if runtime == "weft-1w" else runtime
-        path = os.path.join(layout.cpp_bin, f"{case.problem}_{name}")
+        name = "weft" if runtime in ("weft-1w", "weft-base") else runtime
+        base = layout.baseline_bin if runtime == "weft-base" else layout.cpp_bin
+        path = os.path.join(base, f"{case.problem}_{name}")
         args = [case.n]
     args += list(case.extra)
     return [path] + [str(a) for a in args]

@@ -1,4 +1,4 @@
-"""Draws the result charts with gnuplot: scale time per task against N, and bars for fib and skynet."""
+"""Draws the result charts with gnuplot: time per task against N for the scale problems, bars for fib and skynet."""
 
 import os
 import subprocess
@@ -7,8 +7,8 @@ import sys
 from .catalog import RUNTIMES
 
 # One colour per runtime, the same in every chart; picked to stay apart on white (gnuplot's yellow did not).
-COLOURS = {"weft": "#6a0dad", "weft-1w": "#b57edc", "go": "#00add8", "tokio": "#d2691e", "tbb": "#2e8b57",
-           "omp": "#4169e1", "serial": "#555555"}
+COLOURS = {"weft": "#6a0dad", "weft-1w": "#b57edc", "weft-base": "#808000", "go": "#00add8", "tokio": "#d2691e", "tbb": "#2e8b57",
+           "omp": "#4169e1", "libfork": "#c71585", "serial": "#555555"}
 
 _FORMATS = {
     "svg": "set terminal svg size 960,600 dynamic enhanced font 'sans,12' background rgb 'white'",
@@ -69,7 +69,7 @@ def _render(script, path_base):
 
 
 def draw(results_dir, cells, rounds):
-    """Writes scale.{svg,png} and tree.{svg,png}; returns the file names written."""
+    """Writes {scale,scale_inside,scale_malloc,tree}.{svg,png}; returns the file names written."""
     written = []
     try:
         subprocess.run(["gnuplot", "--version"], capture_output=True, check=True)
@@ -77,6 +77,7 @@ def draw(results_dir, cells, rounds):
         sys.stderr.write("gnuplot not found (apt-get install gnuplot-nox): no charts\n")
         return written
     for name, script in (("scale", _scale_script(cells, "scale", rounds)),
+                         ("scale_inside", _scale_script(cells, "scale_inside", rounds)),
                          ("scale_malloc", _scale_script(cells, "scale_malloc", rounds)),
                          ("tree", _bars_script(cells, rounds))):
         if script and _render(script, os.path.join(results_dir, name)):

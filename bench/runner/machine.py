@@ -5,6 +5,7 @@ import os
 import platform
 import re
 import subprocess
+import time
 
 
 def _run(argv, cwd=None):
@@ -42,6 +43,67 @@ def load_average():
         return " / ".join(f"{v:.2f}" for v in os.getloadavg())
     except OSError:
         return "unknown"
+
+
+# A run is called busy when other work took more than this many cores on average while it ran. Half a core: the
+# programs run 2 threads, so on a 2-core machine that is a quarter of their CPU. A judgement, not a measurement.
+BUSY_OTHER_CORES = 0.5
+
+
+def _cores():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _busy_seconds():
+    """CPU seconds the whole machine has spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_seconds():
+    """CPU seconds of this process and of every program it has run and reaped."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class Busyness:
+    """Measures how much CPU other processes took while the benchmarks ran: the machine's busy time in /proc/stat
+    minus the runner's own and its programs'."""
+
+    def __init__(self):
+        self.load_at_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+        self.cores = _cores()
+        self._busy = _busy_seconds()
+        self._own = _own_seconds()
+        self._wall = time.monotonic()
+
+    def other_cores(self):
+        """Cores' worth of CPU other work used on average since the start, or None when /proc/stat is unreadable."""
+        busy = _busy_seconds()
+        wall = time.monotonic() - self._wall
+        if busy is None or self._busy is None or wall <= 0:
+            return None
+        return max(0.0, (busy - self._busy) - (_own_seconds() - self._own)) / wall
+
+    def verdict(self):
+        """(busy, reasons): whether the run's figures were taken on a busy machine, and why."""
+        reasons = []
+        if self.load_at_start is not None and self.load_at_start > self.cores:
+            reasons.append(f"the 1-minute load average was {self.load_at_start:.2f} at the start, above the "
+                           f"{self.cores} cores")
+        other = self.other_cores()
+        if other is not None and other > BUSY_OTHER_CORES:
+            reasons.append(f"other processes used {other:.2f} cores on average during the run "
+                           f"(more than {BUSY_OTHER_CORES} counts as busy)")
+        return bool(reasons), reasons
 
 
 def describe():

@@ -13,9 +13,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-# A program that runs longer than this has hung: the slowest peer run seen, Go scale at 10M, takes ~7 s on an idle
-# 2-core machine and under 30 s on a busy one.
-CHILD_TIMEOUT_S = 120
+# A program that runs longer than this has hung. The slowest runs seen: Go scale at 10M, ~7 s on an idle 2-core
+# machine and under 30 s on a busy one; weft pingpong with 2 workers at 100,000 round trips, 5-7 s on a busy one
+# (load average 20), so about 70 s at the full 1M.
+CHILD_TIMEOUT_S = 300
 # A program that printed its RESULT line gets this long to exit (shutting a runtime down takes milliseconds).
 EXIT_GRACE_S = 10
 # How long a hung program gets between SIGTERM and SIGKILL.

@@ -14,6 +14,8 @@ def _guess(case):
         return case.n * (case.extra[0] * 1e-6 + 100e-6)
     if case.problem == "idle":
         return case.extra[0] / 1000 + GUESS_STARTUP_S
+    if case.problem == "mutex":
+        return GUESS_STARTUP_S + case.n * case.extra[0] * GUESS_S_PER_TASK
     tasks = case.n * 1.4 if case.problem == "fib" else case.n
     return GUESS_STARTUP_S + tasks * GUESS_S_PER_TASK
 

@@ -1,9 +1,18 @@
-"""Writes BENCHMARKS.md: machine, versions, commands, the targets and every measured table."""
+"""Writes the Markdown report: machine, versions, commands, the targets and every measured table.
+
+The report is a sequence of generated blocks, each between `<!-- bench:begin NAME -->` and `<!-- bench:end NAME -->`.
+A report written under the build folder is those blocks alone. Publishing (`scripts/bench --publish`) merges them
+into BENCHMARKS.md instead: each block replaces the block of the same name and everything outside the markers, the
+analysis written by hand beside the tables it discusses, is kept as it is. The runner never writes analysis.
+"""
 
 import os
+import re
 
-from .catalog import RUNTIMES, thread_env
+from .catalog import PER_OP_LABEL, PROBLEMS, RUNTIMES, thread_env
 from .summary import METRIC_LABELS, primary_metric, ratio_vs_weft
+
+_BLOCK = re.compile(r"<!-- bench:begin (?P<name>[\w-]+) -->\n.*?<!-- bench:end (?P=name) -->\n?", re.S)
 
 
 def _num(v, digits=2):
@@ -28,17 +37,21 @@ def _table(header, rows):
     return "\n".join(lines)
 
 
-def _problem_section(cells, problem):
+def _problem_section(cells, problem, skipped):
+    out = [f"### {problem}", ""]
     ns = sorted({n for (p, n, _) in cells if p == problem})
     if not ns:
-        return []
+        return out + ["Not measured in this run.", ""]
     metric = primary_metric(problem)
-    out = [f"### {problem}", ""]
     header = ["n", "runtime", f"median {METRIC_LABELS[metric]}", "min–max", "runs"]
     if problem == "wake":
         header += [f"median {METRIC_LABELS['p99_us']}", "started on a worker (%)"]
-    if problem in ("scale", "scale_malloc"):
+    if problem.startswith("scale"):
         header += ["ns per task"]
+    if problem in PER_OP_LABEL:
+        header += [PER_OP_LABEL[problem]]
+    if problem == "park":
+        header += [METRIC_LABELS["kib_per_task"]]
     header += ["median peak RSS (MiB)", "peer / weft"]
     rows = []
     for n in ns:
@@ -52,48 +65,77 @@ def _problem_section(cells, problem):
             if problem == "wake":
                 row.append(_num(cell.median("p99_us")))
                 row.append(_num(cell.median("on_worker_pct"), 1))
-            if problem in ("scale", "scale_malloc"):
+            if problem.startswith("scale"):
                 ms = cell.median("ms")
                 row.append(_num(ms * 1e6 / n if ms is not None else None, 1))
+            if problem in PER_OP_LABEL:
+                row.append(_num(cell.median("ns_per_op"), 1))
+            if problem == "park":
+                row.append(_num(cell.median("kib_per_task"), 3))
             row.append(_num(cell.rss_mib.median if cell.rss_mib else None, 1))
             row.append("1.00x (reference)" if runtime == "weft" else _ratio(ratio_vs_weft(cells, problem, n, runtime)))
             rows.append(row)
     out += [_table(header, rows), ""]
+    notes = [f"{runtime}: {why}" for (p, runtime), why in skipped.items() if p == problem]
+    if notes:
+        out += ["Not run: " + "; ".join(notes) + ".", ""]
     return out
 
 
-def write(path, meta, cells, verdicts, failures, charts, examples):
+def _verdict_table(verdicts):
+    return _table(["target", "measured", "status"],
+                  [[v.name, v.measured, "**met**" if v.status == "met" else
+                    ("**NOT met**" if v.status == "NOT met" else v.status)] for v in verdicts])
+
+
+def blocks(meta, cells, verdicts, earlier, failures, charts, examples, skipped, publish):
+    """The report as an ordered list of (name, Markdown text) blocks."""
     mode = "quick" if meta["quick"] else "full"
-    lines = [
-        "# weft benchmarks",
-        "",
-        "Written by `scripts/bench` (runner: `bench/run.py`) from the run described below; do not edit by hand.",
-        f"Every number here was measured in that run ({mode} mode, {meta['rounds']} rounds, runtimes "
-        f"{', '.join(meta['runtimes'])}).",
-        "",
-    ]
+    rounds = f"{meta['rounds']} round{'' if meta['rounds'] == 1 else 's'}"
+    scope = (f"({mode} mode, {rounds}, runtimes {', '.join(meta['runtimes'])}, "
+             f"problems {', '.join(meta['problems'])})")
+    if publish:
+        intro = ["The blocks between `bench:begin` and `bench:end` markers are written by `scripts/bench --publish` "
+                 f"(runner: `bench/run.py`) from the run described below {scope}; every number in them was measured "
+                 "in that run. The text outside the markers is analysis written by hand: each part names the commit "
+                 "and the run its figures come from, which may be older than the tables."]
+    else:
+        intro = [f"Written by `scripts/bench` (runner: `bench/run.py`) from the run described below {scope}; every "
+                 "number here was measured in that run."]
+    head = ["# weft benchmarks", ""]
+    busy, reasons = meta["busy"]
+    if busy:
+        head += [f"> **Busy machine: {'; '.join(reasons)}.** Other work skews every figure below, differently for "
+                 "each runtime; compare nothing here with another run.", ""]
+    head += intro + [""]
     if failures:
-        lines += ["## FAILURES", "", "These programs exited non-zero (a wrong answer, a crash or a hang); "
-                  "the run failed.", ""]
-        lines += [f"- `{f['problem']} n={f['n']}` on **{f['runtime']}**, round {f['round']}: {f['error']}" for f in failures]
-        lines += [""]
+        head += ["## FAILURES", "", "These programs exited non-zero (a wrong answer, a crash or a hang); "
+                 "the run failed.", ""]
+        head += [f"- `{f['problem']} n={f['n']}` on **{f['runtime']}**, round {f['round']}: {f['error']}" for f in failures]
+        head += [""]
+    out = [("header", head)]
+
     m = meta["machine"]
-    lines += ["## Machine", "", _table(["what", "value"], [
+    out.append(("machine", ["## Machine", "", _table(["what", "value"], [
         ["CPU", m["cpu"]], ["cores", m["cores"]],
         ["memory", f"{m['memory_gib']:.1f} GiB" if m["memory_gib"] else "—"],
         ["OS", m["os"]], ["kernel", m["kernel"]], ["date", m["date"]],
         ["load average (1/5/15 min) before the run", m["load_before"]],
-        ["load average (1/5/15 min) after the run", m["load_after"]]]), ""]
-    lines += ["## Versions", "", _table(["component", "version"],
-                                        [[k, v or "not found"] for k, v in meta["versions"].items()]), ""]
+        ["load average (1/5/15 min) after the run", m["load_after"]],
+        ["other processes' CPU during the run (cores, average)", _num(m.get("other_cores"))]]), ""]))
+    out.append(("versions", ["## Versions", "", _table(["component", "version"],
+                                                        [[k, v or "not found"] for k, v in meta["versions"].items()]),
+                             ""]))
     env = " ".join(f"{k}={v}" for k, v in thread_env(meta["threads"], "weft").items())
     wake = meta["config"]["wake"]
-    lines += [
+    out.append(("method", [
         "## How it was measured", "",
         f"- Command: `{meta['command']}`.",
         f"- Every program runs as its own process with `{env}` (`weft-1w` runs the weft program with "
-        "`WEFT_WORKERS=1`). Each times only its workload, in-program, after its runtime has started, checks its "
-        "answer and exits non-zero when it is wrong.",
+        "`WEFT_WORKERS=1`; libfork's pool takes `BENCH_THREADS`). Each times only its workload, in-program, after its "
+        "runtime has started, checks its answer and exits non-zero when it is wrong.",
+        *([f"- `weft-base` is the same weft program built from commit {meta['baseline']} (`scripts/bench "
+            "--baseline`), run side by side for the no-regression comparison."] if meta.get("baseline") else []),
         "- Runtimes are interleaved round by round (one run of each runtime for each case per round); the tables "
         "give the median and the min–max over rounds.",
         "- Peak RSS is `ru_maxrss` of the program's process from `wait4`, start-up included. The program is forked "
@@ -101,34 +143,98 @@ def write(path, meta, cells, verdicts, failures, charts, examples):
         "forked child would inherit.",
         "- `peer / weft` is the peer's median over weft's: above 1 means weft is that many times faster (or, for "
         "wake and idle, lower).",
+        "- libfork (fib and skynet only) forks every child but the last, calls the last and joins: C++20 coroutines "
+        "with continuation stealing, built from a header outside this repository.",
+        "- scale spawns from `main`, outside the runtime; scale_inside runs the same loop inside one task, so every "
+        "spawn comes from a worker.",
         f"- wake: p50/p99 of the time from spawn (clock read in the spawner) to the task starting (clock read in the "
         f"task) after an idle gap of {wake['gap_us']} µs; for weft, the `started on a worker` column says how "
         "often a worker rather than the spawner waiting in `get()` started it. Go's `go` statement is received by "
-        "the spawner's own P; tokio spawns from the `block_on` thread to its workers; oneTBB uses `task_arena::enqueue`; OpenMP's creator sleeps in "
-        f"{wake['poll_us']} µs steps until the other team thread has started the task (`taskwait` would run it "
-        "on the creator).",
+        "the spawner's own P; tokio spawns from the `block_on` thread to its workers; oneTBB uses "
+        f"`task_arena::enqueue`; OpenMP's creator sleeps in {wake['poll_us']} µs steps until the other team thread "
+        "has started the task (`taskwait` would run it on the creator).",
         f"- idle: user+system CPU time of the whole process over a {meta['config']['idle']['sleep_ms'] / 1000:g} s "
         "sleep after a burst of tasks.",
+        "- park: the time from setting the one promise (Go: closing a channel; tokio: sending on a `watch` channel) "
+        "until the last waiting task has resumed; RSS per parked task is the resident memory the waiting tasks "
+        "added, read from /proc/self/statm before spawning them and once they all wait.",
+        "- pingpong: two tasks hand a counter back and forth (Go: unbuffered channels; tokio: `mpsc` channels of "
+        "capacity 1). mutex: "
+        f"{meta['config']['mutex']['tasks']} tasks each take one lock n times around an increment (Go: "
+        "`sync.Mutex`; tokio: `tokio::sync::Mutex`).",
         "", "Program command lines (relative to the repository):", "",
-        _table(["runtime", "example"], [[r, f"`{cmd}`"] for r, cmd in examples]), "",
-    ]
-    lines += ["## Targets", "", "Measured against the issue's targets; nothing here is adjusted.", "",
-              _table(["target", "measured", "status"],
-                     [[v.name, v.measured, "**met**" if v.status == "met" else
-                       ("**NOT met**" if v.status == "NOT met" else v.status)] for v in verdicts]), ""]
-    lines += ["## Results", ""]
-    for problem in ("scale", "scale_malloc", "fib", "skynet", "wake", "idle"):
-        lines += _problem_section(cells, problem)
+        _table(["runtime", "example"], [[r, f"`{cmd}`"] for r, cmd in examples]), ""]))
+    out.append(("targets", ["## Targets", "", "Measured against weft's targets; nothing here is adjusted.", "",
+                            _verdict_table(verdicts), ""]))
+    out.append(("targets-earlier", ["### Earlier targets", "", "The first release's targets, kept so that a "
+                                    "regression against them stays visible.", "", _verdict_table(earlier), ""]))
+    out.append(("results", ["## Results", ""]))
+    for problem in PROBLEMS:
+        out.append((f"results-{problem}", _problem_section(cells, problem, skipped)))
+    chart_lines = ["## Charts", ""]
     if charts:
-        lines += ["## Charts", ""]
-        lines += [f"![{c}](bench/results/{c})" for c in charts if c.endswith(".svg")]
-        lines += ["", "Raw runs: `bench/results/latest.csv` and `bench/results/latest.json`.", ""]
-    # Hand-written analysis (where the time goes, what would close the gaps), kept beside the
-    # runner so that the generated report always carries it; its figures name their own commands.
-    analysis = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "analysis.md")
-    if os.path.exists(analysis):
-        with open(analysis) as f:
-            lines += ["", f.read().rstrip(), ""]
+        chart_lines += [f"![{os.path.basename(c)}]({c})" for c in charts if c.endswith(".svg")]
+    else:
+        chart_lines += ["No charts in this run."]
+    chart_lines += ["", f"Raw runs: `{meta['raw_csv']}` and `{meta['raw_json']}`.", ""]
+    out.append(("charts", chart_lines))
+    return [(name, "\n".join(lines).rstrip() + "\n") for name, lines in out]
+
+
+def _wrap(name, text):
+    return f"<!-- bench:begin {name} -->\n{text}<!-- bench:end {name} -->\n"
+
+
+def merge(old, new_blocks):
+    """`old` with each generated block replaced by the new one of the same name; new blocks go after the block that
+    precedes them in the new order, blocks no longer generated are dropped, and hand-written text stays."""
+    new = dict(new_blocks)
+    order = [name for name, _ in new_blocks]
+    parts, pos = [], 0  # ("text", str) or ("block", name)
+    for m in _BLOCK.finditer(old):
+        parts.append(("text", old[pos:m.start()]))
+        parts.append(("block", m.group("name")))
+        pos = m.end()
+    parts.append(("text", old[pos:]))
+    present = {name for kind, name in parts if kind == "block" and name in new}
+    out = []
+    for kind, value in parts:
+        if kind == "text":
+            out.append(value)
+            continue
+        if value not in new:
+            continue
+        out.append(_wrap(value, new[value]))
+        # Blocks new to the file that come right after this one in the new order follow it.
+        for later in order[order.index(value) + 1:]:
+            if later in present:
+                break
+            out.append("\n" + _wrap(later, new[later]))
+            present.add(later)
+    missing = [name for name in order if name not in present]
+    if missing:
+        out.append("\n" + "\n".join(_wrap(name, new[name]) for name in missing))
+    return "".join(out)
+
+
+def write(path, new_blocks, publish):
+    """Writes the report: the blocks alone, or, when publishing, merged into the file already at `path`."""
+    if publish and os.path.exists(path):
+        with open(path) as f:
+            text = merge(f.read(), new_blocks)
+    else:
+        text = "\n".join(_wrap(name, body) for name, body in new_blocks)
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     with open(path, "w") as f:
-        f.write("\n".join(lines))
+        f.write(text)
     os.chmod(path, 0o644)
+
+
+def hand_written_commits(path):
+    """The commits the hand-written analysis in `path` says it was measured at (`measured at commit abc1234`)."""
+    try:
+        with open(path) as f:
+            text = _BLOCK.sub("", f.read())
+    except OSError:
+        return set()
+    return set(re.findall(r"measured at commit `?([0-9a-f]{7,40})", text))

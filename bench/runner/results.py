@@ -1,12 +1,13 @@
-"""Writes the raw runs and their summary as bench/results/latest.csv and latest.json."""
+"""Writes the raw runs and their summary as latest.csv and latest.json in the results folder."""
 
 import csv
 import json
 import os
 from dataclasses import asdict
 
-CSV_COLUMNS = ["round", "problem", "n", "runtime", "ok", "ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct", "rss_kib", "wall_s",
-               "exit_code", "error"]
+from .summary import METRICS
+
+CSV_COLUMNS = ["round", "problem", "n", "runtime", "ok", *METRICS, "rss_kib", "wall_s", "exit_code", "error"]
 
 
 def write(results_dir, rows, cells, meta):

@@ -5,7 +5,10 @@ from dataclasses import dataclass
 
 # The number each problem is ranked by: time for the throughput problems, p50 for wake, CPU for idle.
 PRIMARY_METRIC = {"wake": "p50_us", "idle": "cpu_ms"}
-METRIC_LABELS = {"ms": "time (ms)", "p50_us": "p50 (µs)", "p99_us": "p99 (µs)", "cpu_ms": "CPU while idle (ms)"}
+METRIC_LABELS = {"ms": "time (ms)", "p50_us": "p50 (µs)", "p99_us": "p99 (µs)", "cpu_ms": "CPU while idle (ms)",
+                 "kib_per_task": "RSS per parked task (KiB)", "ns_per_op": "ns per operation"}
+# Every number a program may print on its RESULT line besides n.
+METRICS = ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct", "kib_per_task", "ns_per_op")
 
 
 def primary_metric(problem):
@@ -52,7 +55,7 @@ def summarize(rows):
     for (problem, n, runtime), runs in groups.items():
         good = [r for r in runs if r["ok"]]
         metrics = {}
-        for metric in ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct"):
+        for metric in METRICS:
             s = spread([r.get(metric) for r in good])
             if s:
                 metrics[metric] = s

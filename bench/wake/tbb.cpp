@@ -23,6 +23,7 @@ int main(int argc, char **argv) {
     });
 
     std::vector<double> latencies_us;
+    std::uint64_t ran = 0;  // the sum of the sample indices the tasks add: proof that every task ran
     latencies_us.reserve(samples);
     const auto start = bench::clock::now();
     for (std::uint64_t s = 0; s < samples; ++s) {
@@ -30,10 +31,14 @@ int main(int argc, char **argv) {
         std::promise<bench::clock::time_point> started;
         auto result = started.get_future();
         const auto spawned = bench::clock::now();
-        arena.enqueue([&started] { started.set_value(bench::clock::now()); });
+        arena.enqueue([&started, &ran, s] {
+            ran += s;
+            started.set_value(bench::clock::now());
+        });
         latencies_us.push_back(std::chrono::duration<double, std::micro>(result.get() - spawned).count());
     }
     const double ms = bench::ms_since(start);
 
+    bench::check_answer("tbb", "wake", ran, bench::sum_below(samples));
     bench::print_result("tbb", "wake", samples, ms, bench::percentiles_us(std::move(latencies_us)));
 }

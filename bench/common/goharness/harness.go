@@ -58,3 +58,18 @@ func ProcessCPUMs() float64 {
 	ms := func(t syscall.Timeval) float64 { return float64(t.Sec)*1e3 + float64(t.Usec)/1e3 }
 	return ms(ru.Utime) + ms(ru.Stime)
 }
+
+// ResidentKiB is the process's resident set size now, from /proc/self/statm, in KiB.
+func ResidentKiB() float64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "read /proc/self/statm:", err)
+		os.Exit(2)
+	}
+	var size, resident uint64
+	if _, err := fmt.Sscan(string(data), &size, &resident); err != nil {
+		fmt.Fprintln(os.Stderr, "parse /proc/self/statm:", err)
+		os.Exit(2)
+	}
+	return float64(resident*uint64(os.Getpagesize())) / 1024
+}

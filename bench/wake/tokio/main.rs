@@ -12,15 +12,19 @@ async fn main() {
     tokio::spawn(async {}).await.unwrap();
 
     let mut latencies_us = Vec::with_capacity(samples as usize);
+    // The sum of the sample indices the tasks return: proof that every task ran.
+    let mut ran = 0u64;
     let start = Instant::now();
-    for _ in 0..samples {
+    for s in 0..samples {
         // The main thread only drives block_on, so sleeping it leaves the workers alone to park.
         std::thread::sleep(gap);
         let spawned = Instant::now();
-        let started = tokio::spawn(async { Instant::now() }).await.unwrap();
+        let (started, index) = tokio::spawn(async move { (Instant::now(), s) }).await.unwrap();
+        ran += index;
         latencies_us.push(started.duration_since(spawned).as_secs_f64() * 1e6);
     }
     let ms = harness::ms_since(start);
 
+    harness::check("wake", ran, samples * samples.saturating_sub(1) / 2);
     harness::print("wake", samples, ms, &harness::percentiles_us(latencies_us));
 }
