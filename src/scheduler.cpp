@@ -267,15 +267,20 @@ bool scheduler::try_submit(task_cell *cell, bool refuse_when_closing) noexcept {
         return true;
     }
     if (m_forked) return false;  // a child after fork(): no worker will ever run it
+    bool accepting = false;
+    if (!count_outside_spawn(refuse_when_closing, accepting)) return false;
+    push_from_outside(cell, accepting);
+    return true;
+}
+
+bool scheduler::count_outside_spawn(bool refuse_when_closing, bool &accepting) noexcept {
     // seq_cst: pairs with stop()'s seq_cst store of m_accepting (see "Drain on stop").
     m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
-    const bool accepting = m_accepting.load(std::memory_order_seq_cst);
-    if (refuse_when_closing && !accepting && ctx.sched != this) {
+    accepting = m_accepting.load(std::memory_order_seq_cst);
+    if (refuse_when_closing && !accepting && t_context.sched != this) {
         m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
         return false;
     }
-    m_outside_accepted.fetch_add(1, std::memory_order_relaxed);
-    push_from_outside(cell, accepting);
     return true;
 }
 
@@ -286,13 +291,8 @@ bool scheduler::admit_external() noexcept {
         return true;
     }
     if (m_forked) return false;  // a child after fork(): the runtime is unusable
-    // seq_cst: as in try_submit, pairs with stop()'s seq_cst store of m_accepting.
-    m_outside_spawned.fetch_add(1, std::memory_order_seq_cst);
-    if (!m_accepting.load(std::memory_order_seq_cst) && ctx.sched != this) {
-        m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
-        return false;
-    }
-    m_outside_accepted.fetch_add(1, std::memory_order_relaxed);
+    bool accepting = false;
+    if (!count_outside_spawn(true, accepting)) return false;
     // Nothing else of the scheduler is touched after this; release pairs with stop()'s acquire.
     m_outside_submitted.fetch_add(1, std::memory_order_release);
     return true;
@@ -308,7 +308,6 @@ void scheduler::retract_external() noexcept {
     }
     // stop() waits for m_outside_submitted == m_outside_spawned, so both move back.
     // The one place a stats counter moves back: a spawn that failed never existed.
-    m_outside_accepted.fetch_sub(1, std::memory_order_relaxed);
     m_outside_spawned.fetch_sub(1, std::memory_order_seq_cst);
     m_outside_submitted.fetch_sub(1, std::memory_order_release);
 }
@@ -425,7 +424,9 @@ void scheduler::notify_idle_waiters() noexcept {
 void scheduler::collect_stats(std::uint64_t out[5]) const noexcept {
     std::lock_guard set(m_set_mutex);  // "Worker set ownership": a whole set or none
     std::copy(m_retired_counters, m_retired_counters + 5, out);
-    out[0] += m_outside_accepted.load(std::memory_order_relaxed);
+    // Accepted outside spawns: m_outside_submitted, which (unlike m_outside_spawned) never counts a
+    // spawn that is then refused, so stats never go backwards.
+    out[0] += m_outside_submitted.load(std::memory_order_relaxed);
     out[1] += m_outside_executed.load(std::memory_order_relaxed);
     for (const auto &w : m_workers) w->counters.add_to(out);
 }

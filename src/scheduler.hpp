@@ -137,6 +137,9 @@ private:
     void retire_worker_set() noexcept;
     // False (nothing queued) when refusing and the runtime is closing to outside spawns.
     bool try_submit(task_cell *cell, bool refuse_when_closing) noexcept;
+    // An outside spawn's half of "Drain on stop": counts it in m_outside_spawned, or refuses it
+    // (false) while the runtime closes; `accepting` says whether the drain covers it.
+    bool count_outside_spawn(bool refuse_when_closing, bool &accepting) noexcept;
     void push_from_worker(worker &w, task_cell *cell) noexcept;
     // covered: the spawn passed the m_accepting check, so stop() waits for it ("Drain on stop").
     void push_from_outside(task_cell *cell, bool covered) noexcept;
@@ -167,13 +170,12 @@ private:
     atomic<bool> m_running{false};
     atomic<bool> m_shutdown{false};  // written by stop; read by workers before they park
     // Spawns and completions made by threads that are not this runtime's workers. m_outside_spawned
-    // also counts, for a moment, spawns that are then refused (it drives the drain);
-    // m_outside_accepted counts only accepted ones, so that stats never go backwards.
+    // also counts, for a moment, spawns that are then refused (it drives the drain); stats count
+    // m_outside_submitted instead.
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_spawned{0};
-    atomic<std::uint64_t> m_outside_accepted{0};
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_executed{0};
     // Outside spawns that finished touching the scheduler; stop() waits for it to reach
-    // m_outside_spawned. Written by outside spawners, read by stop().
+    // m_outside_spawned. Written by outside spawners, read by stop() and by stats (accepted spawns).
     alignas(k_cache_line) atomic<std::uint64_t> m_outside_submitted{0};
     // Threads in wait_idle; written by them, read by workers before they park ("Idle waiters").
     // Its address is also the parking-lot key they sleep on.

@@ -275,8 +275,11 @@ void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
 
 bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;
-    if (worker *self = t_context.self) return wait_in_task(*self, cell_target(cell), deadline_ns);
-    return outside_wait(cell_target(cell), deadline_ns);
+    worker *const self = t_context.self;
+    if (!self) return outside_wait(cell_target(cell), deadline_ns);
+    // The fast path first, before the generic target is built: in fork-join code most awaits end here.
+    if (deadline_ns < 0 && run_awaited_inline(*self, cell)) return true;
+    return wait_in_task(*self, cell_target(cell), deadline_ns);
 }
 
 }  // namespace weft::detail

@@ -119,19 +119,6 @@ void worker_fibers::detach() noexcept {
     m_main_idle = false;
 }
 
-std::size_t worker_fibers::headroom() const noexcept {
-    const char *here = static_cast<const char *>(__builtin_frame_address(0));
-    const fiber *f = m_current;
-    if (!f || !f->low || here < f->low) return 0;
-    const char *floor = f->low;
-    // ThreadSanitizer records at most 65,536 frames per stack (it stops with a CHECK failure past
-    // that): under it, every stack counts as a fiber-sized one, so await chains move to a fresh
-    // fiber long before.
-    if (k_tsan_build && f->size > k_fiber_stack_bytes) floor = f->low + f->size - k_fiber_stack_bytes;
-    if (here < floor) return 0;
-    return static_cast<std::size_t>(here - floor);
-}
-
 fiber *worker_fibers::make_fiber() noexcept {
     const stack_region stack = take_stack();
     if (!stack.low) return nullptr;

@@ -39,6 +39,7 @@
 #pragma once
 
 #include "platform/context_switch.hpp"
+#include "platform/sanitizers.hpp"
 #include "suspend/stack_pool.hpp"
 #include "suspend/timer_heap.hpp"
 #include "sync.hpp"
@@ -83,7 +84,7 @@ public:
 
     fiber *current() const noexcept { return m_current; }
     // Bytes left below the caller's frame on the running stack.
-    std::size_t headroom() const noexcept;
+    std::size_t headroom() const noexcept;  // inline below: on every await's fast path
 
     // Task side. Switches away from the running fiber, which a waiter (or the yielded FIFO)
     // references, to a ready fiber or a loop fiber; returns once the running fiber is resumed.
@@ -137,5 +138,18 @@ private:
     // exchange. Written by wakers and the owner; read by the owner.
     alignas(k_cache_line) atomic<fiber *> m_inbox{nullptr};
 };
+
+inline std::size_t worker_fibers::headroom() const noexcept {
+    const char *here = static_cast<const char *>(__builtin_frame_address(0));
+    const fiber *f = m_current;
+    if (!f || !f->low || here < f->low) return 0;
+    const char *floor = f->low;
+    // ThreadSanitizer records at most 65,536 frames per stack (it stops with a CHECK failure past
+    // that): under it, every stack counts as a fiber-sized one, so await chains move to a fresh
+    // fiber long before.
+    if (k_tsan_build && f->size > k_fiber_stack_bytes) floor = f->low + f->size - k_fiber_stack_bytes;
+    if (here < floor) return 0;
+    return static_cast<std::size_t>(here - floor);
+}
 
 }  // namespace weft::detail

@@ -77,18 +77,19 @@ void expire_timers(worker &w) noexcept {
     }
 }
 
+bool run_awaited_inline(worker &w, task_cell *cell) noexcept {
+    if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || w.fibers.headroom() <= k_inline_headroom)
+        return false;
+    // The fork-join fast path: the awaited child on top of this worker's own queue.
+    if (run_if_newest_queued(w, cell)) return true;
+    if (!try_claim(cell)) return false;
+    run_claimed_inline(cell);
+    return true;
+}
+
 bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    task_cell *const cell = target.claimable;
-    if (deadline_ns < 0 && cell && !(cell->state.load(std::memory_order_relaxed) & k_claimed) &&
-        w.fibers.headroom() > k_inline_headroom) {
-        // The fork-join fast path: the awaited child on top of this worker's own queue.
-        if (run_if_newest_queued(w, cell)) return true;
-        if (try_claim(cell)) {
-            run_claimed_inline(cell);
-            return true;
-        }
-    }
+    if (deadline_ns < 0 && target.claimable && run_awaited_inline(w, target.claimable)) return true;
     waiter me;
     prepare_waiter(me, deadline_ns);
     wait_record record;

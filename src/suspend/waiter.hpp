@@ -38,6 +38,7 @@ struct fiber;
 struct worker;
 class parker;
 struct wait_target;
+struct task_cell;
 
 struct waiter {
     worker *home = nullptr;    // the worker of a suspended task, or
@@ -98,5 +99,8 @@ bool can_suspend() noexcept;
 
 // A wait on a generic target from inside a task: see "Waiting in a task". False on timeout.
 bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns);
+// The untimed fast path of "Waiting in a task": runs `cell` here when nobody has claimed it and the
+// stack has room. True when it ran (the wait is over); false when the caller must wait.
+bool run_awaited_inline(worker &w, task_cell *cell) noexcept;
 
 }  // namespace weft::detail
