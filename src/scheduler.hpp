@@ -207,10 +207,6 @@ bool wait_until(const wait_target &target, std::int64_t deadline_ns);
 // Worker side (worker.cpp, suspend/). The loop of a worker, on whichever of its stacks runs it;
 // returns when the worker exits.
 void run_worker_loop(worker &w) noexcept;
-// Runs an awaited task inline after a successful claim, on behalf of its own runtime.
-void run_claimed_inline(task_cell *cell) noexcept;
-// Runs `cell` when it is the newest task of w's queue (popping it); false otherwise.
-bool run_if_newest_queued(worker &w, task_cell *cell) noexcept;
 // Wakes the worker's timed waits whose deadline has passed.
 void expire_timers(worker &w) noexcept;
 // The calling thread's parker, for waits outside workers.

@@ -67,8 +67,9 @@ struct worker_ops {
     }
 
     // Runs an awaited task inline after a successful claim, on behalf of its own runtime.
-    static void run_claimed_inline(task_cell *cell) noexcept {
-        scheduler *owner = scheduler::from_id(cell->runtime_id);
+    static void run_claimed_inline(worker &w, task_cell *cell) noexcept {
+        // Usually a task of the awaiting worker's own runtime: no registry lookup then.
+        scheduler *owner = cell->runtime_id == w.sched.id() ? &w.sched : scheduler::from_id(cell->runtime_id);
         execute_claimed(cell, owner, false);
         note_executed(*owner);
     }
@@ -168,8 +169,7 @@ struct worker_ops {
     }
 };
 
-void run_claimed_inline(task_cell *cell) noexcept { worker_ops::run_claimed_inline(cell); }
-
+namespace {
 bool run_if_newest_queued(worker &w, task_cell *cell) noexcept {
     // Entries of tasks an awaiter claimed and ran inline are dead: drop them now, as the loop
     // would, so that awaiting children in spawn order (the oldest first) does not fill the queue
@@ -199,6 +199,17 @@ bool run_if_newest_queued(worker &w, task_cell *cell) noexcept {
     }
     execute_claimed(top, &w.sched, true);
     worker_ops::note_executed(w.sched);
+    return true;
+}
+}  // namespace
+
+bool run_awaited_inline(worker &w, task_cell *cell) noexcept {
+    if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || w.fibers.headroom() <= k_inline_headroom)
+        return false;
+    // The fork-join fast path: the awaited child on top of this worker's own queue.
+    if (run_if_newest_queued(w, cell)) return true;
+    if (!try_claim(cell)) return false;
+    worker_ops::run_claimed_inline(w, cell);
     return true;
 }
 
@@ -273,13 +284,21 @@ bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
 
 void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
 
-bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
-    if (is_done(cell)) return true;
+namespace {
+// Kept out of line so that the fast path below stays a leaf-like function without a frame for it.
+[[gnu::noinline]] bool wait_done_slow(task_cell *cell, std::int64_t deadline_ns) {
     worker *const self = t_context.self;
     if (!self) return outside_wait(cell_target(cell), deadline_ns);
-    // The fast path first, before the generic target is built: in fork-join code most awaits end here.
-    if (deadline_ns < 0 && run_awaited_inline(*self, cell)) return true;
     return wait_in_task(*self, cell_target(cell), deadline_ns);
+}
+}  // namespace
+
+bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
+    if (is_done(cell)) return true;
+    // The fast path first, before the generic target is built: in fork-join code most awaits end here.
+    worker *const self = t_context.self;
+    if (self && deadline_ns < 0 && run_awaited_inline(*self, cell)) return true;
+    return wait_done_slow(cell, deadline_ns);
 }
 
 }  // namespace weft::detail

@@ -361,6 +361,11 @@ TEST(LifecycleChild, ForkWhileRunning) {
 
 TEST(Lifecycle, ForkWhileRunning) {
     if (rel::k_tsan) GTEST_SKIP() << "ThreadSanitizer does not support threads in a child of a threaded fork";
+    // This toolchain's AddressSanitizer does not hold its allocator's locks across fork(): a child
+    // forked while another thread is inside the sanitizer's allocator inherits that lock held and
+    // hangs in its first allocation (seen: the child's new threads block in the allocator's
+    // free list). glibc's malloc, used by the other builds, takes its locks around fork.
+    if (rel::k_asan) GTEST_SKIP() << "AddressSanitizer's allocator is not fork-safe in a threaded process";
     expect_child_passes("LifecycleChild.ForkWhileRunning", "fork");
 }
 

@@ -7,15 +7,6 @@
 
 namespace weft::detail {
 
-namespace {
-// Stack an awaited task may still have when it is run inline; below it the awaiter suspends and
-// the awaited task runs from the loop on another stack. 64 KiB is a quarter of a fiber stack and
-// holds a few hundred levels of the test suite's await chains; sanitizer frames are several times
-// larger, hence the larger margin there.
-constexpr std::size_t k_inline_headroom =
-    (k_asan_build || k_tsan_build) ? std::size_t{256} << 10 : std::size_t{64} << 10;
-}  // namespace
-
 parker &this_thread_parker() noexcept {
     thread_local parker t_parker;
     return t_parker;
@@ -75,16 +66,6 @@ void expire_timers(worker &w) noexcept {
     while (waiter *x = fibers.timers.pop_expired(now)) {
         if (x->woken.exchange(1, std::memory_order_acq_rel) == 0) fibers.push_ready_local(x->task);
     }
-}
-
-bool run_awaited_inline(worker &w, task_cell *cell) noexcept {
-    if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || w.fibers.headroom() <= k_inline_headroom)
-        return false;
-    // The fork-join fast path: the awaited child on top of this worker's own queue.
-    if (run_if_newest_queued(w, cell)) return true;
-    if (!try_claim(cell)) return false;
-    run_claimed_inline(cell);
-    return true;
 }
 
 bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns) {

@@ -27,6 +27,7 @@
 // waiting delays the timed waits suspended on the same worker.
 #pragma once
 
+#include "platform/sanitizers.hpp"
 #include "sync.hpp"
 
 #include <cstddef>
@@ -99,7 +100,14 @@ bool can_suspend() noexcept;
 
 // A wait on a generic target from inside a task: see "Waiting in a task". False on timeout.
 bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns);
-// The untimed fast path of "Waiting in a task": runs `cell` here when nobody has claimed it and the
+// Stack an awaited task may still have when it is run inline; below it the awaiter suspends and
+// the awaited task runs from the loop on another stack. 64 KiB is a quarter of a fiber stack and
+// holds a few hundred levels of the test suite's await chains; sanitizer frames are several times
+// larger, hence the larger margin there.
+inline constexpr std::size_t k_inline_headroom =
+    (k_asan_build || k_tsan_build) ? std::size_t{256} << 10 : std::size_t{64} << 10;
+// The untimed fast path of "Waiting in a task" (worker.cpp, beside the queue
+// code it inlines): runs `cell` here when nobody has claimed it and the
 // stack has room. True when it ran (the wait is over); false when the caller must wait.
 bool run_awaited_inline(worker &w, task_cell *cell) noexcept;
 
