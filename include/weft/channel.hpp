@@ -59,11 +59,6 @@ struct receive_slot {
     }
 };
 
-template <class Rep, class Period>
-std::int64_t deadline_in(std::chrono::duration<Rep, Period> d) noexcept {
-    return deadline_after(std::chrono::duration_cast<std::chrono::nanoseconds>(d));
-}
-
 inline void throw_send_error(int r) {
     if (r == EPIPE) throw channel_closed();
     if (r == ENOMEM) throw std::bad_alloc();

@@ -5,6 +5,7 @@
 // of those blocking on the same std::mutex blocks the worker's thread, and with it the holder.
 #pragma once
 
+#include <weft/bits/deadline.hpp>
 #include <weft/bits/visibility.hpp>
 #include <weft/weft.h>
 
@@ -17,7 +18,6 @@ namespace weft {
 
 namespace detail {
 WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0 or ETIMEDOUT
-std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 
 // Meets Lockable: std::lock_guard and std::unique_lock work. Waiters get it in arrival order.
@@ -52,8 +52,9 @@ public:
     bool try_acquire() noexcept { return weft_semaphore_try_acquire(s) == 0; }
     template <class Rep, class Period>
     bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
-        return detail::semaphore_acquire_until(s, detail::deadline_after(d)) == 0;
+        return detail::semaphore_acquire_until(s, detail::deadline_in(d)) == 0;
     }
+    // The count saturates at SIZE_MAX.
     void release(std::size_t n = 1) { weft_semaphore_release(s, n); }
     weft_semaphore *native_handle() const noexcept { return s; }
 

@@ -11,11 +11,11 @@ namespace weft {
 // Inside a task: suspends it on its worker's timers; elsewhere: sleeps the thread.
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-    detail::sleep_until_ns(detail::deadline_after(std::chrono::duration_cast<std::chrono::nanoseconds>(d)));
+    detail::sleep_until_ns(detail::deadline_in(d));
 }
 template <class Clock, class Duration>
 void sleep_until(std::chrono::time_point<Clock, Duration> t) {
-    sleep_for(t - Clock::now());
+    sleep_for(detail::time_until(t));
 }
 
 }  // namespace weft

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -45,6 +47,9 @@ TEST_P(Channel, RendezvousSendReturnsOnlyOnceReceived) {
 }
 
 TEST_P(Channel, BufferedFifoAndCapacity) {
+    // A capacity whose buffer does not fit in memory (or in size_t) is refused at construction.
+    using big = std::array<char, 64>;
+    EXPECT_THROW(weft::channel<big>(std::numeric_limits<std::size_t>::max() / 32), std::bad_alloc);
     weft::channel<int> ch(4);
     for (int i = 0; i < 4; ++i) EXPECT_TRUE(ch.try_send(i));
     EXPECT_FALSE(ch.try_send(99));
