@@ -63,6 +63,24 @@ TEST_P(Channel, BufferedFifoAndCapacity) {
     EXPECT_FALSE(ch.try_recv().has_value());
 }
 
+TEST_P(Channel, MovedFromHandleIsAnErrorNotACrash) {
+    weft::channel<int> a(1);
+    weft::channel<int> b(std::move(a));
+    EXPECT_THROW(a.send(1), std::logic_error);
+    EXPECT_THROW(a.try_send(1), std::logic_error);
+    EXPECT_THROW(a.send_for(1, std::chrono::milliseconds(1)), std::logic_error);
+    EXPECT_THROW(a.recv(), std::logic_error);
+    EXPECT_THROW(a.try_recv(), std::logic_error);
+    EXPECT_THROW(a.recv_for(std::chrono::milliseconds(1)), std::logic_error);
+    EXPECT_THROW(for (int v : a) (void)v, std::logic_error);
+    EXPECT_TRUE(a.closed());
+    EXPECT_EQ(a.size(), 0u);
+    a.close();
+    EXPECT_TRUE(b.try_send(7));  // the channel itself is untouched
+    a = b;                       // and the handle is usable again once assigned
+    EXPECT_EQ(a.recv(), 7);
+}
+
 TEST_P(Channel, UnboundedNeverWaitsAndKeepsOrder) {
     weft::channel<std::string> ch(weft::channel_unbounded);
     const int n = scaled(20000, 1000);
