@@ -24,6 +24,7 @@
 
 #include "cell_pool.hpp"
 #include "parking_lot.hpp"
+#include "suspend/stack_pool.hpp"
 #include "suspend/waiter.hpp"
 
 #include <sched.h>
@@ -40,6 +41,10 @@ constexpr std::uint32_t k_injector_batch = 64;
 // Steal rounds over all victims before a searcher parks; a round ends with a yield so that a
 // spawner sharing the core runs.
 constexpr int k_search_rounds = 3;
+// A worker about to sleep gives surplus fiber stacks back only when its next timed wait is at least
+// this far away (or it has none): 10 ms, well beyond the gaps between the wake-ups of a burst of
+// sleeping tasks, short enough that memory goes back soon after the burst.
+constexpr std::int64_t k_quiet_for_stacks_ns = 10'000'000;
 // Pause iterations an outside waiter spins before it sleeps (about a microsecond).
 constexpr int k_outside_spin = 64;
 
@@ -161,7 +166,11 @@ struct worker_ops {
         }
         bump(w.counters.parked);
         trim_thread_pool_if_worthwhile();  // see "Giving memory back" in cell_pool.hpp
-        w.park.park(w.fibers.timers.earliest());
+        const std::int64_t next_timer = w.fibers.timers.earliest();
+        // A quiet moment for the stack pool too ("Stack slabs"), unless a timed wait is due soon:
+        // a burst of sleeping tasks would otherwise give back the stacks it is about to reuse.
+        if (next_timer < 0 || next_timer - now_ns() > k_quiet_for_stacks_ns) give_back_surplus_stacks();
+        w.park.park(next_timer);
         // Still in the parked set: woken by a fiber's wake-up, a timeout or shutdown, not for work.
         if (s.m_idle->transition_to_unparked(w.index) == false) bump(w.counters.woken);
         w.searching = true;

@@ -1,6 +1,8 @@
 // The shared stack pool; see "Stack slabs" in stack_pool.hpp.
 #include "suspend/stack_pool.hpp"
 
+#include "sync.hpp"
+
 #include <algorithm>
 #include <mutex>
 #include <sys/mman.h>
@@ -16,10 +18,13 @@ constexpr std::size_t k_stacks_per_slab = 64;
 // Guard pages split mappings: at most this many stacks get one, which keeps weft under about
 // 8,200 of the 65,530 mappings a process may have by default.
 constexpr std::size_t k_guarded_stacks = 4096;
-// Released stacks kept with their pages (warm: reused without page faults). Past this many, the
-// older half is given back in one pass. Giving back costs a TLB shootdown per madvise call
-// (measured: one madvise per released stack made resuming 20,000 suspended tasks take 16 s on a
-// 2-core virtual machine), so the pass sorts the stacks and merges adjacent ones into one call.
+// Released stacks kept with their pages (warm: reused without page faults) for good. Past this
+// many, the older ones are given back at the next quiet moment (give_back_surplus_stacks), never
+// on the release itself. Giving back costs a TLB shootdown per madvise call (measured: one madvise
+// per released stack made resuming 20,000 suspended tasks take 16 s on a 2-core virtual machine),
+// so the pass sorts the stacks and merges adjacent ones into one call; and giving back in the
+// middle of a burst only made the burst fault the same pages in again (measured: 1M sleeping
+// tasks spent 39% of their time unmapping and flushing TLBs when the surplus went at release).
 constexpr std::size_t k_warm_stacks_kept = 1024;
 
 struct pool {
@@ -28,6 +33,9 @@ struct pool {
     std::vector<stack_region> warm;   // released, pages still committed; guarded by mutex
     std::size_t guarded = 0;          // guarded by mutex
     std::size_t total = 0;            // stacks carved so far; guarded by mutex
+    // More than k_warm_stacks_kept warm stacks. Set under mutex by release_stack, read without it
+    // by give_back_surplus_stacks (a stale read only delays or repeats a cheap check).
+    atomic<bool> surplus{false};
 };
 pool &the_pool() {
     static pool *const p = new pool();  // never destroyed: workers may release stacks at exit
@@ -108,19 +116,28 @@ void release_stack(stack_region region) noexcept {
     ASAN_UNPOISON_MEMORY_REGION(region.low, region.size);
 #endif
     pool &p = the_pool();
+    std::lock_guard lock(p.mutex);
+    p.warm.push_back(region);  // capacity reserved when the slab was carved
+    if (p.warm.size() > k_warm_stacks_kept) p.surplus.store(true, std::memory_order_relaxed);
+}
+
+void give_back_surplus_stacks() noexcept {
+    pool &p = the_pool();
+    if (!p.surplus.load(std::memory_order_relaxed)) return;
     std::vector<stack_region> batch;
     {
         std::lock_guard lock(p.mutex);
-        p.warm.push_back(region);  // capacity reserved when the slab was carved
+        p.surplus.store(false, std::memory_order_relaxed);
         if (p.warm.size() <= k_warm_stacks_kept) return;
-        // The oldest half goes: the most recently released stacks are the warmest.
-        const auto half = static_cast<std::ptrdiff_t>(p.warm.size() / 2);
+        // The oldest go: the most recently released stacks are the warmest.
+        const auto surplus = static_cast<std::ptrdiff_t>(p.warm.size() - k_warm_stacks_kept);
         try {
-            batch.assign(p.warm.begin(), p.warm.begin() + half);
+            batch.assign(p.warm.begin(), p.warm.begin() + surplus);
         } catch (...) {
-            return;  // keep them warm; the next release tries again
+            p.surplus.store(true, std::memory_order_relaxed);  // keep them warm; try again later
+            return;
         }
-        p.warm.erase(p.warm.begin(), p.warm.begin() + half);
+        p.warm.erase(p.warm.begin(), p.warm.begin() + surplus);
     }
     give_back(batch);
     std::lock_guard lock(p.mutex);

@@ -8,9 +8,11 @@
 // and only the pages a stack touches are ever committed. A guard page (PROT_NONE) below each
 // stack splits the slab's mapping, so guard pages are given out only while a budget of
 // k_guarded_stacks lasts; past it, overflow is caught by the fiber's canary instead (see
-// fiber.hpp). A released stack stays warm (its pages committed, reused first) up to
-// k_warm_stacks_kept; past that the older half has its pages given back (madvise MADV_DONTNEED,
-// adjacent stacks merged into one call) and joins the clean list. One mutex guards the lists: a
+// fiber.hpp). A released stack stays warm (its pages committed, reused first). Stacks warm beyond
+// k_warm_stacks_kept are given back (madvise MADV_DONTNEED, adjacent stacks merged into one call)
+// and join the clean list at a quiet moment: a worker about to sleep with no timed wait due soon
+// (worker.cpp). So a burst of suspended tasks reuses its own stacks without page faults, and its
+// memory goes back once the burst is over. One mutex guards the lists: a
 // stack is taken and released once per fiber, not per switch (fibers are pooled per worker).
 // Slabs are never unmapped; the address space stays reserved for the next burst.
 // Rejected: malloc'd stacks (committed at once, no guard page), and one mmap per stack (the
@@ -37,7 +39,9 @@ struct stack_region {
 // A stack of k_fiber_stack_bytes less the guard page (if it has one); its contents are undefined.
 // Returns a region with low == nullptr when no memory can be reserved.
 stack_region take_stack() noexcept;
-// Gives the stack's pages back and makes the region available again.
+// Makes the region available again, its pages still committed (warm).
 void release_stack(stack_region region) noexcept;
+// Gives back the pages of the warm stacks beyond the number kept; cheap when there are none.
+void give_back_surplus_stacks() noexcept;
 
 }  // namespace weft::detail
