@@ -76,16 +76,8 @@ void destroy_and_free(task_cell *cell, std::uint32_t s) noexcept {
 }  // namespace
 
 // The cell's state is a plain std::atomic (its layout is in a public header), so the chaos build
-// perturbs it here, at each protocol step, instead of through detail::atomic.
-claim_outcome try_claim(task_cell *cell) noexcept {
-    chaos_point();
-    // acq_rel: the claimer sees the closure the spawner wrote (the queue already ordered it for
-    // the popping worker; an awaiting thread needs this acquire), and a cancel that came first.
-    const std::uint32_t before = cell->state.fetch_or(k_claimed, std::memory_order_acq_rel);
-    if (before & k_claimed) return claim_outcome::lost;
-    return (before & k_cancelled) ? claim_outcome::skip : claim_outcome::run;
-}
-
+// perturbs it here, at each protocol step (and in try_claim, scheduler.hpp), instead of through
+// detail::atomic.
 void skip_cancelled(task_cell *cell, bool runner_holds_queue_ref) noexcept {
     assert((cell->state.load(std::memory_order_relaxed) & (k_claimed | k_cancelled | k_done)) ==
                (k_claimed | k_cancelled) &&
