@@ -31,11 +31,6 @@ std::size_t stripe_of_caller() noexcept {
 }
 }  // namespace
 
-bool wait_cancelled_now() noexcept {
-    const thread_context &ctx = t_context;
-    return (ctx.current || ctx.scope) && cancel_requested(ctx.current, ctx.scope);
-}
-
 bool cancellable_wait::arm(waiter &w) noexcept {
     const thread_context &ctx = t_context;
     if (!ctx.current && !ctx.scope) return true;  // not a task: nothing can cancel this wait

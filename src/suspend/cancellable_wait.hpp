@@ -79,8 +79,6 @@ public:
     bool linked = false;
 };
 
-// True when the caller is a task that is cancelled now (no lock: a fast check before waiting).
-bool wait_cancelled_now() noexcept;
 // The canceller's walk: wakes every registered wait whose task is cancelled.
 void wake_cancelled_waits() noexcept;
 
