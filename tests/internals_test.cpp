@@ -3,6 +3,8 @@
 #include "idle.hpp"
 #include "injection_queue.hpp"
 #include "parker.hpp"
+#include "suspend/timer_heap.hpp"
+#include "suspend/waiter.hpp"
 #include "test_support.hpp"
 
 #include <weft/bits/task_cell.hpp>
@@ -11,6 +13,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
+#include <random>
+#include <map>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -26,6 +31,53 @@ namespace {
 constexpr std::int64_t k_generous_ns = 30'000'000'000;  // a lost wake-up shows as park() == false
 
 // ---- injection queue ----
+
+// The timer heap against a sorted reference: random adds, early removals and expiries, with the
+// whole-heap invariant checked after every step.
+TEST(TimerHeap, ExpiresInDeadlineOrderThroughAddsAndRemovals) {
+    using weft::detail::timer_heap;
+    using weft::detail::waiter;
+    std::mt19937_64 rng(42);
+    std::vector<std::unique_ptr<waiter>> pool;
+    std::multimap<std::int64_t, waiter *> reference;
+    timer_heap heap;
+    std::int64_t now = 0;
+    for (int step = 0; step < 20000; ++step) {
+        const unsigned action = rng() % 8;
+        if (action < 4 || reference.empty()) {
+            auto w = std::make_unique<waiter>();
+            w->deadline = now + static_cast<std::int64_t>(rng() % 1000);  // ties happen
+            heap.add(w.get());
+            reference.emplace(w->deadline, w.get());
+            pool.push_back(std::move(w));
+        } else if (action < 6) {
+            // An early end: any waiter still in the heap leaves it.
+            auto it = reference.begin();
+            std::advance(it, static_cast<long>(rng() % reference.size()));
+            heap.remove(it->second);
+            EXPECT_EQ(it->second->timer_id, timer_heap::k_none);
+            heap.remove(it->second);  // a second removal is a no-op
+            reference.erase(it);
+        } else {
+            now += static_cast<std::int64_t>(rng() % 200);
+            while (waiter *w = heap.pop_expired(now)) {
+                ASSERT_FALSE(reference.empty());
+                EXPECT_EQ(w->deadline, reference.begin()->first) << "expired out of deadline order";
+                EXPECT_LE(w->deadline, now);
+                auto range = reference.equal_range(w->deadline);
+                auto it = std::find_if(range.first, range.second, [w](const auto &kv) { return kv.second == w; });
+                ASSERT_NE(it, range.second) << "a waiter expired twice or after its removal";
+                reference.erase(it);
+            }
+            if (!reference.empty()) {
+                EXPECT_GT(reference.begin()->first, now);
+            }
+        }
+        ASSERT_EQ(heap.size(), reference.size());
+        ASSERT_EQ(heap.earliest(), reference.empty() ? -1 : reference.begin()->first);
+        ASSERT_TRUE(heap.valid()) << "at step " << step;
+    }
+}
 
 TEST(Injector, EmptyAtFirstAndAfterDraining) {
     injection_queue q;

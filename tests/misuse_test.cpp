@@ -20,6 +20,7 @@
 #include <latch>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -186,6 +187,51 @@ TEST_P(Misuse, NegativeWaitsPoll) {
     EXPECT_FALSE(f.wait_for(duration<double>(std::nan(""))));
     gate.count_down();
     EXPECT_EQ(f.get(), 1);
+}
+
+// Every other timed wait of the C++ API (channels, select, semaphores, sleeps) takes the same
+// extreme lengths: a negative or minimal one polls, a huge one waits until the event.
+TEST_P(Misuse, ExtremeLengthsInEveryTimedWait) {
+    using namespace std::chrono;
+    weft_test::finishes_within(60s, "timed waits of extreme length", [&] {
+        auto polls = [] {
+            weft::channel<int> empty(1);
+            weft::counting_semaphore none(0);
+            EXPECT_FALSE(empty.recv_for(hours::min()).has_value());
+            EXPECT_FALSE(empty.recv_for(duration<double>(-1e300)).has_value());
+            EXPECT_TRUE(empty.send_for(1, hours::min()));
+            EXPECT_FALSE(empty.send_for(2, nanoseconds::min()));  // full now
+            EXPECT_FALSE(none.try_acquire_for(milliseconds::min()));
+            weft::channel<int> never(0);
+            weft::recv_case from_never(never);
+            EXPECT_FALSE(weft::select_for(hours::min(), from_never).has_value());
+            weft::sleep_for(nanoseconds::min());
+            weft::sleep_for(duration<double>(-1e300));
+            weft::sleep_until(steady_clock::time_point::min());
+            weft::sleep_until(system_clock::time_point::min());
+            weft::sleep_until(time_point<system_clock, hours>::min());
+            return true;
+        };
+        EXPECT_TRUE(polls());
+        EXPECT_TRUE(rt->spawn(polls).get());
+
+        // From an outside thread: a huge length must wait for the event, not give up at once.
+        // The other thread acts only once this one sleeps in the wait.
+        const pid_t me = this_thread_id();
+        weft::channel<int> ch(1);
+        weft::counting_semaphore sem(0);
+        std::atomic<bool> second_wait{false};
+        std::thread other([&] {
+            while (!is_asleep(me)) std::this_thread::yield();
+            ch.send(5);
+            while (!second_wait.load() || !is_asleep(me)) std::this_thread::yield();
+            sem.release();
+        });
+        EXPECT_EQ(ch.recv_for(hours::max()), std::optional<int>(5)) << "recv_for(hours::max()) gave up at once";
+        second_wait.store(true);
+        EXPECT_TRUE(sem.try_acquire_for(duration<double>(1e300))) << "try_acquire_for(1e300 s) gave up at once";
+        other.join();
+    });
 }
 
 // ---- a result whose move constructor throws ----

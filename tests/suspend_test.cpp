@@ -498,6 +498,14 @@ TEST_P(Suspend, SemaphoreTimedAcquireAndPingPong) {
         EXPECT_FALSE(ping.try_acquire());
         EXPECT_FALSE(pong.try_acquire());
     });
+    {
+        // The count saturates instead of wrapping around to zero.
+        weft::counting_semaphore many(SIZE_MAX - 1);
+        many.release(2);
+        many.release(SIZE_MAX);
+        EXPECT_TRUE(many.try_acquire());
+        EXPECT_TRUE(many.try_acquire());
+    }
     EXPECT_EQ(weft_semaphore_try_acquire(nullptr), EINVAL);
     EXPECT_EQ(weft_semaphore_acquire_timeout(nullptr, 0), EINVAL);
     EXPECT_EQ(weft_mutex_trylock(nullptr), EINVAL);

@@ -10,8 +10,9 @@
 // operation (or select) that would wait, or is waiting, throws task_cancelled instead; one that can
 // complete at once completes, and try_ operations never see cancellation. T must be movable without
 // throwing (it is moved under the channel's lock, where an exception has nowhere to go).
-// A moved-from handle is empty: it may only be assigned, destroyed, or given to a select case,
-// which then never fires.
+// A moved-from handle is empty: it may be assigned, destroyed, or given to a select case (which
+// then never fires); it reports closed() and size() 0, and sending or receiving through it throws
+// std::logic_error.
 #pragma once
 
 #include <weft/bits/channel_core.hpp>
@@ -61,11 +62,6 @@ struct receive_slot {
     }
 };
 
-template <class Rep, class Period>
-std::int64_t deadline_in(std::chrono::duration<Rep, Period> d) noexcept {
-    return deadline_after(std::chrono::duration_cast<std::chrono::nanoseconds>(d));
-}
-
 inline void throw_send_error(int r) {
     if (r == EPIPE) throw channel_closed();
     if (r == ENOMEM) throw std::bad_alloc();
@@ -96,7 +92,7 @@ public:
     }
 
     // Waits for room (or, at capacity 0, for a receiver). Throws channel_closed.
-    void send(T value) { detail::throw_send_error(detail::channel_send(m_core, &value, detail::k_no_deadline)); }
+    void send(T value) { detail::throw_send_error(detail::channel_send(checked(), &value, detail::k_no_deadline)); }
     // False when the send would wait; value is moved from only when it is sent. Throws channel_closed.
     bool try_send(T &&value) { return timed_send(&value, detail::k_poll); }
     bool try_send(const T &value) {
@@ -125,10 +121,12 @@ public:
     }
 
     // Wakes every waiting party; later sends throw, receivers drain the buffer. Idempotent.
-    void close() noexcept { detail::channel_close(m_core); }
-    bool closed() const noexcept { return detail::channel_is_closed(m_core); }
+    void close() noexcept {
+        if (m_core) detail::channel_close(m_core);
+    }
+    bool closed() const noexcept { return !m_core || detail::channel_is_closed(m_core); }
     // Values buffered now.
-    std::size_t size() const noexcept { return detail::channel_size(m_core); }
+    std::size_t size() const noexcept { return m_core ? detail::channel_size(m_core) : 0; }
 
     // Receives until the channel is closed and drained: `for (auto v : ch)`. *it yields T&&.
     class iterator {
@@ -155,15 +153,21 @@ public:
     detail::channel_core *native_handle() const noexcept { return m_core; }
 
 private:
+    // The channel behind this handle; a moved-from handle has none, and sending or receiving
+    // through it is a programming error (close, closed and size treat it as closed and empty).
+    detail::channel_core *checked() const {
+        if (!m_core) throw std::logic_error("weft::channel: send or receive through a moved-from handle");
+        return m_core;
+    }
     bool timed_send(T *value, std::int64_t deadline) {
-        const int r = detail::channel_send(m_core, value, deadline);
+        const int r = detail::channel_send(checked(), value, deadline);
         if (r == ETIMEDOUT) return false;
         detail::throw_send_error(r);
         return true;
     }
     std::optional<T> timed_recv(std::int64_t deadline) {
         detail::receive_slot<T> slot;
-        const int r = detail::channel_recv(m_core, slot.get(), deadline);
+        const int r = detail::channel_recv(checked(), slot.get(), deadline);
         if (r == ECANCELED) throw task_cancelled();
         if (r != 0) return std::nullopt;
         return std::optional<T>(slot.take());

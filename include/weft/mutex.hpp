@@ -5,6 +5,7 @@
 // of those blocking on the same std::mutex blocks the worker's thread, and with it the holder.
 #pragma once
 
+#include <weft/bits/deadline.hpp>
 #include <weft/bits/task_cancelled.hpp>
 #include <weft/bits/visibility.hpp>
 #include <weft/weft.h>
@@ -19,7 +20,6 @@ namespace weft {
 
 namespace detail {
 WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0, ETIMEDOUT or ECANCELED
-std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 }  // namespace detail
 
 // Meets Lockable: std::lock_guard and std::unique_lock work. Waiters get it in arrival order.
@@ -61,10 +61,11 @@ public:
     // False on timeout; throws task_cancelled as acquire().
     template <class Rep, class Period>
     bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
-        const int r = detail::semaphore_acquire_until(s, detail::deadline_after(d));
+        const int r = detail::semaphore_acquire_until(s, detail::deadline_in(d));
         if (r == ECANCELED) throw task_cancelled();
         return r == 0;
     }
+    // The count saturates at SIZE_MAX.
     void release(std::size_t n = 1) { weft_semaphore_release(s, n); }
     weft_semaphore *native_handle() const noexcept { return s; }
 

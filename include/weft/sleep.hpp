@@ -12,12 +12,11 @@ namespace weft {
 // cancelled task the sleep ends early (or does not start) with task_cancelled.
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-    if (detail::sleep_until_ns(detail::deadline_after(std::chrono::duration_cast<std::chrono::nanoseconds>(d))) != 0)
-        throw task_cancelled();
+    if (detail::sleep_until_ns(detail::deadline_in(d)) != 0) throw task_cancelled();
 }
 template <class Clock, class Duration>
 void sleep_until(std::chrono::time_point<Clock, Duration> t) {
-    sleep_for(t - Clock::now());
+    sleep_for(detail::time_until(t));
 }
 
 }  // namespace weft

@@ -135,6 +135,7 @@ WEFT_API int weft_semaphore_acquire(weft_semaphore *s);
 WEFT_API int weft_semaphore_try_acquire(weft_semaphore *s); /* 0 or EAGAIN */
 /* Negative timeout_ms: forever. 0, ETIMEDOUT or ECANCELED. */
 WEFT_API int weft_semaphore_acquire_timeout(weft_semaphore *s, int timeout_ms);
+/* Hands n permits to the oldest waiters and keeps the rest; the count saturates at SIZE_MAX. */
 WEFT_API void weft_semaphore_release(weft_semaphore *s, size_t n);
 
 /* Counters of the default runtime since it was first started, across restarts; zero before.

@@ -1,6 +1,7 @@
 // weft's C++ API: spawn a callable on a work-stealing runtime, get a future, await it.
 #pragma once
 
+#include <weft/bits/deadline.hpp>
 #include <weft/bits/task_cancelled.hpp>
 #include <weft/bits/task_cell.hpp>
 #include <weft/weft.h>
@@ -79,21 +80,6 @@ void spawn_detached_on(scheduler *sched, Fn &&fn) {
         throw;
     }
 }
-// A wait's length in nanoseconds without overflow: zero for a negative (or NaN) length, so the
-// wait only polls; nanoseconds::max() for a length beyond it (292 years), which deadline_after
-// turns into no deadline. Converted through long double, which holds every int64 exactly on
-// x86-64 and whose rounding elsewhere only costs nanoseconds of a huge wait.
-template <class Rep, class Period>
-constexpr std::chrono::nanoseconds saturating_ns(std::chrono::duration<Rep, Period> d) noexcept {
-    using wide = std::chrono::duration<long double, std::nano>;
-    const long double ns = std::chrono::duration_cast<wide>(d).count();
-    if (!(ns > 0)) return std::chrono::nanoseconds::zero();
-    if (ns >= static_cast<long double>(std::chrono::nanoseconds::max().count())) return std::chrono::nanoseconds::max();
-    return std::chrono::nanoseconds(static_cast<std::chrono::nanoseconds::rep>(ns));
-}
-// The steady-clock deadline `d` from now, for wait_done_until: now for d <= 0 (poll), -1 (no
-// deadline) when now + d does not fit in the clock's range.
-WEFT_CXX_API std::int64_t deadline_after(std::chrono::nanoseconds d) noexcept;
 // Hands a cell to the blocking pool (src/blocking_pool.cpp), counted as a task of sched. Throws
 // runtime_closed, or std::system_error (EAGAIN) when no pool thread exists and none can start.
 WEFT_CXX_API void submit_blocking(scheduler *sched, task_cell *cell);
@@ -138,7 +124,7 @@ public:
     // long for the steady clock (milliseconds::max(), centuries) waits as long as wait().
     template <class Rep, class Period>
     bool wait_for(std::chrono::duration<Rep, Period> d) const {
-        return detail::wait_done_until(checked(), detail::deadline_after(detail::saturating_ns(d)));
+        return detail::wait_done_until(checked(), detail::deadline_in(d));
     }
     // Requests cancellation: a task that has not started never runs (get() throws task_cancelled);
     // a running one sees this_task_cancelled(), and so do the tasks of every task_group it created;

@@ -49,7 +49,7 @@ struct waiter {
     // the lock of the structure that links the waiter) and by the worker's timers.
     atomic<std::uint32_t> woken{0};
     std::int64_t deadline = -1;        // steady ns, -1: none; written before blocking
-    std::size_t heap_slot = ~std::size_t{0};  // owner worker's timer heap
+    std::uint32_t timer_id = ~std::uint32_t{0};  // in the owner worker's timer heap (timer_heap::k_none: not there)
     waiter *next = nullptr;            // link in a primitive's FIFO (guarded by its lock)
     bool granted = false;              // a primitive handed ownership over (guarded by its lock)
 

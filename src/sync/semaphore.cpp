@@ -17,6 +17,7 @@
 #include <weft/weft.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <mutex>
 #include <new>
 
@@ -105,7 +106,8 @@ void weft_semaphore_release(weft_semaphore *s, size_t n) {
     if (!s) return;
     std::lock_guard guard(s->lock);
     while (n > 0 && s->waiters.grant_oldest()) --n;
-    s->count += n;
+    // Saturates: permits beyond SIZE_MAX are as good as unlimited, and wrapping would lose them all.
+    s->count = n > SIZE_MAX - s->count ? SIZE_MAX : s->count + n;
 }
 
 }  // extern "C"

@@ -59,6 +59,12 @@ int main(void) {
     CHECK(weft_channel_recv(b, &v) == EPIPE);
     weft_channel_free(b);
     CHECK(weft_channel_len(NULL) == 0);
+    /* Capacities whose buffer size does not fit in size_t are refused, not wrapped to a small
+     * buffer that sends would overrun. */
+    errno = 0;
+    CHECK(weft_channel_new((size_t)1 << 62) == NULL && errno == ENOMEM);
+    errno = 0;
+    CHECK(weft_channel_new(SIZE_MAX / 4) == NULL && errno == ENOMEM);
     CHECK(weft_sleep_ms(1) == 0);
     weft_shutdown();
     puts("c channel test: ok");

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
+#include <limits>
 #include <memory>
 #include <string>
 #include <thread>
@@ -45,6 +47,9 @@ TEST_P(Channel, RendezvousSendReturnsOnlyOnceReceived) {
 }
 
 TEST_P(Channel, BufferedFifoAndCapacity) {
+    // A capacity whose buffer does not fit in memory (or in size_t) is refused at construction.
+    using big = std::array<char, 64>;
+    EXPECT_THROW(weft::channel<big>(std::numeric_limits<std::size_t>::max() / 32), std::bad_alloc);
     weft::channel<int> ch(4);
     for (int i = 0; i < 4; ++i) EXPECT_TRUE(ch.try_send(i));
     EXPECT_FALSE(ch.try_send(99));
@@ -56,6 +61,24 @@ TEST_P(Channel, BufferedFifoAndCapacity) {
     for (int i = 0; i < 6; ++i) EXPECT_EQ(ch.recv(), i);
     f.get();
     EXPECT_FALSE(ch.try_recv().has_value());
+}
+
+TEST_P(Channel, MovedFromHandleIsAnErrorNotACrash) {
+    weft::channel<int> a(1);
+    weft::channel<int> b(std::move(a));
+    EXPECT_THROW(a.send(1), std::logic_error);
+    EXPECT_THROW(a.try_send(1), std::logic_error);
+    EXPECT_THROW(a.send_for(1, std::chrono::milliseconds(1)), std::logic_error);
+    EXPECT_THROW(a.recv(), std::logic_error);
+    EXPECT_THROW(a.try_recv(), std::logic_error);
+    EXPECT_THROW(a.recv_for(std::chrono::milliseconds(1)), std::logic_error);
+    EXPECT_THROW(for (int v : a) (void)v, std::logic_error);
+    EXPECT_TRUE(a.closed());
+    EXPECT_EQ(a.size(), 0u);
+    a.close();
+    EXPECT_TRUE(b.try_send(7));  // the channel itself is untouched
+    a = b;                       // and the handle is usable again once assigned
+    EXPECT_EQ(a.recv(), 7);
 }
 
 TEST_P(Channel, UnboundedNeverWaitsAndKeepsOrder) {
