@@ -155,7 +155,9 @@ void blocking_pool::run(task_cell *cell) noexcept {
     chaos_point();
     // The job is counted as pending, so its runtime is alive until finish_external below.
     scheduler *const sched = scheduler::from_id(cell->runtime_id);
-    execute_claimed(cell, sched, true);  // drops the pool's reference; the future keeps its own
+    // Built claimed, so no claim tells whether it was cancelled before it started: read the bit.
+    const claim_outcome outcome = task_cancel_requested(cell) ? claim_outcome::skip : claim_outcome::run;
+    execute_or_skip(outcome, cell, sched, true);  // drops the pool's reference; the future keeps its own
     sched->finish_external();
 }
 

@@ -330,7 +330,7 @@ void weft_future_release(weft_future *f) {
 }
 
 void weft_future_cancel(weft_future *f) {
-    if (f) cell_of(f, "weft_future_cancel")->state.fetch_or(weft::detail::k_cancelled, std::memory_order_relaxed);
+    if (f) weft::detail::cancel_task(cell_of(f, "weft_future_cancel"));
 }
 
 int weft_future_is_cancelled(const weft_future *f) {

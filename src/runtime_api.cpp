@@ -70,8 +70,10 @@ namespace {
 constexpr std::uint32_t k_waiting_bit = 1u << 31;
 }  // namespace
 
-task_group::task_group() : m_sched(detail::current_or_default_scheduler()) {}
-task_group::task_group(runtime &rt) : m_sched(rt.native_handle()) {}
+// The group's scope ("Cancellation scopes", src/cancel_scope.hpp) is created with the group, under
+// the calling task and its scope, and released after the last wait: the group's tasks run in it.
+task_group::task_group() : m_sched(detail::current_or_default_scheduler()), m_scope(detail::scope_create()) {}
+task_group::task_group(runtime &rt) : m_sched(rt.native_handle()), m_scope(detail::scope_create()) {}
 
 task_group::~task_group() {
     try {
@@ -79,7 +81,11 @@ task_group::~task_group() {
     } catch (...) {
         // A destructor cannot rethrow; wait() was the place to see it.
     }
+    detail::scope_release(m_scope);
 }
+
+void task_group::cancel() noexcept { detail::scope_cancel(m_scope); }
+bool task_group::cancelled() const noexcept { return detail::scope_cancelled(m_scope); }
 
 void task_group::begin_task() noexcept { m_pending.fetch_add(1, std::memory_order_relaxed); }
 
@@ -90,6 +96,16 @@ void task_group::end_task() noexcept {
 }
 
 void task_group::record_exception(std::exception_ptr e) noexcept {
+    // The task_cancelled a task raises because its group (or the group's owner) was cancelled is
+    // the outcome the canceller asked for, not an error for wait() to rethrow.
+    if (detail::scope_cancelled(m_scope)) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const task_cancelled &) {
+            return;
+        } catch (...) {
+        }
+    }
     if (!m_has_error.exchange(true, std::memory_order_acq_rel)) m_error = std::move(e);
 }
 

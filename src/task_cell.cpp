@@ -15,11 +15,16 @@
 // The party that drops the last reference destroys a result nobody consumed (exactly once) and
 // returns the memory to its pool.
 // Detached cells have no future, so nothing else can claim them: they skip the claim.
+// A cell cancelled before its claim (k_cancelled already set when the claim's read-modify-write
+// ran) never runs: its claimer destroys the closure, stores a task_cancelled exception for the
+// future, and completes it like a task that threw (see "Cancellation scopes" in cancel_scope.hpp).
+// It still counts as executed: the quiescence count of "Drain on stop" is of tasks finished.
 #include "scheduler.hpp"
 
 #include "cell_pool.hpp"
 #include "parking_lot.hpp"
 
+#include <cassert>
 #include <cstdio>
 #include <exception>
 #include <mutex>
@@ -71,12 +76,19 @@ void destroy_and_free(task_cell *cell, std::uint32_t s) noexcept {
 }  // namespace
 
 // The cell's state is a plain std::atomic (its layout is in a public header), so the chaos build
-// perturbs it here, at each protocol step, instead of through detail::atomic.
-bool try_claim(task_cell *cell) noexcept {
-    chaos_point();
-    // acq_rel: the claimer sees the closure the spawner wrote (the queue already ordered it for
-    // the popping worker; an awaiting thread needs this acquire).
-    return !(cell->state.fetch_or(k_claimed, std::memory_order_acq_rel) & k_claimed);
+// perturbs it here, at each protocol step (and in try_claim, scheduler.hpp), instead of through
+// detail::atomic.
+void skip_cancelled(task_cell *cell, bool runner_holds_queue_ref) noexcept {
+    assert((cell->state.load(std::memory_order_relaxed) & (k_claimed | k_cancelled | k_done)) ==
+               (k_claimed | k_cancelled) &&
+           "weft: skipping a task that is not claimed, not cancelled, or done");
+    if (cell->vtable->discard_closure) cell->vtable->discard_closure(cell);
+    std::uint32_t extra = 0;
+    if (!(cell->state.load(std::memory_order_relaxed) & k_detached)) {
+        ::new (cell->payload()) std::exception_ptr(std::make_exception_ptr(weft::task_cancelled()));
+        extra = k_exception;
+    }
+    complete(cell, extra, runner_holds_queue_ref ? k_ref : 0);
 }
 
 void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_ref) noexcept {
@@ -84,9 +96,11 @@ void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_
     task_cell *const outer_cell = ctx.current;
     scheduler *const outer_sched = ctx.sched;
     void *const outer_local = ctx.local;
+    cancel_scope *const outer_scope = ctx.scope;
     ctx.current = cell;
     ctx.sched = sched;
     ctx.local = nullptr;
+    ctx.scope = nullptr;  // a plain task is a root of "Cancellation scopes"; a group's sets its own
     ++ctx.depth;
     std::uint32_t extra = 0;
     try {
@@ -106,6 +120,7 @@ void execute_claimed(task_cell *cell, scheduler *sched, bool runner_holds_queue_
     after.current = outer_cell;
     after.sched = outer_sched;
     after.local = outer_local;
+    after.scope = outer_scope;
     complete(cell, extra, runner_holds_queue_ref ? k_ref : 0);
 }
 
@@ -137,11 +152,6 @@ bool subscribe_cell(task_cell *cell, wait_record *record) noexcept {
     return parking_lot::subscribe(
         cell, record, [cell] { cell->state.fetch_or(k_waiter, std::memory_order_acq_rel); },
         [cell] { return (cell->state.load(std::memory_order_acquire) & k_done) != 0; });
-}
-
-bool current_task_cancelled() noexcept {
-    task_cell *cell = t_context.current;
-    return cell && (cell->state.load(std::memory_order_relaxed) & k_cancelled);
 }
 
 }  // namespace weft::detail

@@ -63,19 +63,24 @@ struct worker_ops {
     }
 
     static void run_queued(scheduler &s, task_cell *t) noexcept {
-        if (!(t->state.load(std::memory_order_relaxed) & k_detached) && !try_claim(t)) {
-            release(t);  // an awaiter ran it inline; drop the queue's reference
-            return;
+        claim_outcome outcome = claim_outcome::run;
+        if (!(t->state.load(std::memory_order_relaxed) & k_detached)) {
+            outcome = try_claim(t);
+            if (outcome == claim_outcome::lost) {
+                release(t);  // an awaiter ran it inline; drop the queue's reference
+                return;
+            }
         }
-        execute_claimed(t, &s, true);
+        execute_or_skip(outcome, t, &s, true);
         note_executed(s);
     }
 
-    // Runs an awaited task inline after a successful claim, on behalf of its own runtime.
-    static void run_claimed_inline(worker &w, task_cell *cell) noexcept {
+    // Runs (or skips, see "Cancellation scopes") an awaited task inline after a successful claim,
+    // on behalf of its own runtime.
+    static void run_claimed_inline(worker &w, task_cell *cell, claim_outcome outcome) noexcept {
         // Usually a task of the awaiting worker's own runtime: no registry lookup then.
         scheduler *owner = cell->runtime_id == w.sched.id() ? &w.sched : scheduler::from_id(cell->runtime_id);
-        execute_claimed(cell, owner, false);
+        execute_or_skip(outcome, cell, owner, false);
         note_executed(*owner);
     }
 
@@ -202,11 +207,12 @@ bool run_if_newest_queued(worker &w, task_cell *cell) noexcept {
     // Popped rather than only claimed, so that no dead entry stays behind in the queue (in
     // fork-join code every await would otherwise leave one, and they fill the queue: measured,
     // fib(30) ran 1.5 to 3 times slower that way).
-    if (!try_claim(top)) {
+    const claim_outcome outcome = try_claim(top);
+    if (outcome == claim_outcome::lost) {
         release(top);  // claimed by someone else meanwhile: drop the queue's reference and wait
         return false;
     }
-    execute_claimed(top, &w.sched, true);
+    execute_or_skip(outcome, top, &w.sched, true);
     worker_ops::note_executed(w.sched);
     return true;
 }
@@ -217,8 +223,9 @@ bool run_awaited_inline(worker &w, task_cell *cell) noexcept {
         return false;
     // The fork-join fast path: the awaited child on top of this worker's own queue.
     if (run_if_newest_queued(w, cell)) return true;
-    if (!try_claim(cell)) return false;
-    worker_ops::run_claimed_inline(w, cell);
+    const claim_outcome outcome = try_claim(cell);
+    if (outcome == claim_outcome::lost) return false;
+    worker_ops::run_claimed_inline(w, cell, outcome);
     return true;
 }
 

@@ -338,13 +338,17 @@ TEST_P(Blocking, ExceptionsResultsAndArgumentsAsWithSpawn) {
         auto dropped = rt->spawn_blocking([this] { return weft_test::tracked(&counts, 10); });
         dropped.wait();
     }
-    // Cancellation is cooperative, as for tasks.
+    // A running job sees its cancellation, as a task does (one cancelled before it starts never
+    // runs: see tests/cancel_test.cpp).
     auto g = std::make_shared<gate>();
     gate_opener opener{g};
-    auto cancellable = rt->spawn_blocking([g] {
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    auto cancellable = rt->spawn_blocking([g, started] {
+        started->store(true);
         g->wait();
         return weft::this_task_cancelled();
     });
+    while (!started->load()) std::this_thread::yield();
     cancellable.cancel();
     g->open();
     EXPECT_TRUE(cancellable.get());

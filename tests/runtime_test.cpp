@@ -475,12 +475,14 @@ TEST_P(Runtime, CancelIsSeenByTheTask) {
 
     auto plain = rt->spawn([] { return weft::this_task_cancelled(); });
     EXPECT_FALSE(plain.get());
-    // Cancelled before it runs: it still runs, and sees the flag.
+    // Cancelled before it runs: it never runs, and its future reports the cancellation.
     auto gate = occupy_all_workers();
-    auto early = rt->spawn([] { return weft::this_task_cancelled(); });
+    std::atomic<bool> early_ran{false};
+    auto early = rt->spawn([&early_ran] { early_ran.store(true); });
     early.cancel();
     gate->count_down();
-    EXPECT_TRUE(early.get());
+    EXPECT_THROW(early.get(), weft::task_cancelled);
+    EXPECT_FALSE(early_ran.load());
     // A child does not inherit its parent's cancellation.
     auto parent = rt->spawn([] { return weft::spawn([] { return weft::this_task_cancelled(); }).get(); });
     EXPECT_FALSE(parent.get());

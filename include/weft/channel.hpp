@@ -6,7 +6,9 @@
 // value); channel_unbounded makes one whose sends never wait. Inside a task a waiting operation
 // suspends the task (its worker runs other tasks); outside the runtime it blocks the thread.
 // A value is delivered exactly once. close() wakes every waiting party: waiting and later sends
-// fail, receivers first drain what is buffered and then get nullopt. T must be movable without
+// fail, receivers first drain what is buffered and then get nullopt. Inside a cancelled task an
+// operation (or select) that would wait, or is waiting, throws task_cancelled instead; one that can
+// complete at once completes, and try_ operations never see cancellation. T must be movable without
 // throwing (it is moved under the channel's lock, where an exception has nowhere to go).
 // A moved-from handle is empty: it may be assigned, destroyed, or given to a select case (which
 // then never fires); it reports closed() and size() 0, and sending or receiving through it throws
@@ -63,6 +65,7 @@ struct receive_slot {
 inline void throw_send_error(int r) {
     if (r == EPIPE) throw channel_closed();
     if (r == ENOMEM) throw std::bad_alloc();
+    if (r == ECANCELED) throw task_cancelled();
 }
 }  // namespace detail
 
@@ -164,7 +167,9 @@ private:
     }
     std::optional<T> timed_recv(std::int64_t deadline) {
         detail::receive_slot<T> slot;
-        if (detail::channel_recv(checked(), slot.get(), deadline) != 0) return std::nullopt;
+        const int r = detail::channel_recv(checked(), slot.get(), deadline);
+        if (r == ECANCELED) throw task_cancelled();
+        if (r != 0) return std::nullopt;
         return std::optional<T>(slot.take());
     }
     detail::channel_core *m_core;
@@ -231,6 +236,7 @@ std::optional<std::size_t> select_until(std::int64_t deadline, C &...cases) {
     select_op ops[] = {cases.start()...};
     const long r = channel_select(ops, sizeof...(C), deadline);
     if (r == -2) throw std::bad_alloc();
+    if (r == -3) throw task_cancelled();
     if (r < 0) return std::nullopt;
     std::size_t k = 0;
     ((k++ == static_cast<std::size_t>(r) ? cases.finish(ops[r].status) : void()), ...);

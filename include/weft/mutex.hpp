@@ -6,9 +6,11 @@
 #pragma once
 
 #include <weft/bits/deadline.hpp>
+#include <weft/bits/task_cancelled.hpp>
 #include <weft/bits/visibility.hpp>
 #include <weft/weft.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -17,10 +19,12 @@
 namespace weft {
 
 namespace detail {
-WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0 or ETIMEDOUT
+WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0, ETIMEDOUT or ECANCELED
 }  // namespace detail
 
 // Meets Lockable: std::lock_guard and std::unique_lock work. Waiters get it in arrival order.
+// A lock is not interrupted by cancellation: it starts a critical section, and a caller that must
+// not wait on a cancelled path uses try_lock.
 class mutex {
 public:
     mutex() : m(weft_mutex_new()) {
@@ -48,11 +52,18 @@ public:
     counting_semaphore(const counting_semaphore &) = delete;
     counting_semaphore &operator=(const counting_semaphore &) = delete;
 
-    void acquire() { weft_semaphore_acquire(s); }
+    // Inside a cancelled task a wait ends with task_cancelled (no permit taken); see
+    // "Cancellation" in the README. A permit available at once is taken, cancelled or not.
+    void acquire() {
+        if (weft_semaphore_acquire(s) == ECANCELED) throw task_cancelled();
+    }
     bool try_acquire() noexcept { return weft_semaphore_try_acquire(s) == 0; }
+    // False on timeout; throws task_cancelled as acquire().
     template <class Rep, class Period>
     bool try_acquire_for(std::chrono::duration<Rep, Period> d) {
-        return detail::semaphore_acquire_until(s, detail::deadline_in(d)) == 0;
+        const int r = detail::semaphore_acquire_until(s, detail::deadline_in(d));
+        if (r == ECANCELED) throw task_cancelled();
+        return r == 0;
     }
     // The count saturates at SIZE_MAX.
     void release(std::size_t n = 1) { weft_semaphore_release(s, n); }

@@ -8,10 +8,11 @@
 
 namespace weft {
 
-// Inside a task: suspends it on its worker's timers; elsewhere: sleeps the thread.
+// Inside a task: suspends it on its worker's timers; elsewhere: sleeps the thread. Inside a
+// cancelled task the sleep ends early (or does not start) with task_cancelled.
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
-    detail::sleep_until_ns(detail::deadline_in(d));
+    if (detail::sleep_until_ns(detail::deadline_in(d)) != 0) throw task_cancelled();
 }
 template <class Clock, class Duration>
 void sleep_until(std::chrono::time_point<Clock, Duration> t) {

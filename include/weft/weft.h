@@ -76,10 +76,16 @@ WEFT_API int weft_future_get_timeout(weft_future *f, int timeout_ms, void **resu
 WEFT_API int weft_future_is_ready(const weft_future *f);
 /* Drops the handle; the task still runs to completion. NULL is ignored. */
 WEFT_API void weft_future_release(weft_future *f);
-/* Cooperative cancellation: the task sees it through weft_task_cancelled(). */
+/* Cancellation. A task not started yet never runs: weft_await gives NULL with errno ECANCELED, as
+ * for a task that failed. A running task sees weft_task_cancelled(), and so do the tasks of the
+ * C++ task groups it created; its channel operations, weft_select, weft_sleep_ms and semaphore
+ * acquisitions that would wait, or are waiting, return ECANCELED (weft_select: -1 with errno
+ * ECANCELED); those that can complete at once still do, and the try_ calls never see it.
+ * weft_mutex_lock and waits on futures are not interrupted. A task spawned with weft_spawn is not
+ * cancelled with the task that spawned it. Idempotent; NULL is ignored. */
 WEFT_API void weft_future_cancel(weft_future *f);
 WEFT_API int weft_future_is_cancelled(const weft_future *f);
-/* Inside a task: 1 when its future was cancelled. 0 outside tasks. */
+/* Inside a task: 1 when it was cancelled (see above). 0 outside tasks. */
 WEFT_API int weft_task_cancelled(void);
 
 /* Resolves (to NULL) when every input has. Inputs stay owned by the caller and valid.
@@ -124,9 +130,10 @@ WEFT_API void weft_mutex_unlock(weft_mutex *m);
 typedef struct weft_semaphore weft_semaphore;
 WEFT_API weft_semaphore *weft_semaphore_new(size_t initial); /* NULL with errno ENOMEM */
 WEFT_API void weft_semaphore_free(weft_semaphore *s);
-WEFT_API void weft_semaphore_acquire(weft_semaphore *s);
+/* 0; ECANCELED when the calling task is cancelled while it would wait (no permit taken); EINVAL. */
+WEFT_API int weft_semaphore_acquire(weft_semaphore *s);
 WEFT_API int weft_semaphore_try_acquire(weft_semaphore *s); /* 0 or EAGAIN */
-/* Negative timeout_ms: forever. 0 or ETIMEDOUT. */
+/* Negative timeout_ms: forever. 0, ETIMEDOUT or ECANCELED. */
 WEFT_API int weft_semaphore_acquire_timeout(weft_semaphore *s, int timeout_ms);
 /* Hands n permits to the oldest waiters and keeps the rest; the count saturates at SIZE_MAX. */
 WEFT_API void weft_semaphore_release(weft_semaphore *s, size_t n);
@@ -135,7 +142,7 @@ WEFT_API void weft_semaphore_release(weft_semaphore *s, size_t n);
  * Each counter only grows, also while another thread starts and stops the runtime. */
 typedef struct weft_stats_t {
     uint64_t spawned;   /* tasks created */
-    uint64_t executed;  /* tasks run to completion */
+    uint64_t executed;  /* tasks finished: run to completion, or skipped (cancelled before they started) */
     uint64_t stolen;    /* tasks moved from one worker's queue to another's */
     uint64_t parked;    /* times a worker went to sleep */
     uint64_t woken;     /* times a sleeping worker was woken for work */
@@ -150,14 +157,14 @@ typedef struct weft_channel weft_channel;
 WEFT_API weft_channel *weft_channel_new(size_t capacity);
 /* After every user is done with it; buffered values are dropped. NULL is ignored. */
 WEFT_API void weft_channel_free(weft_channel *ch);
-/* 0; EPIPE when closed. */
+/* 0; EPIPE when closed; ECANCELED inside a cancelled task that would wait (see weft_future_cancel). */
 WEFT_API int weft_channel_send(weft_channel *ch, void *value);
-/* 0; EPIPE when closed and drained. */
+/* 0; EPIPE when closed and drained; ECANCELED as weft_channel_send. */
 WEFT_API int weft_channel_recv(weft_channel *ch, void **value);
 /* 0, EAGAIN (would wait), EPIPE. */
 WEFT_API int weft_channel_try_send(weft_channel *ch, void *value);
 WEFT_API int weft_channel_try_recv(weft_channel *ch, void **value);
-/* 0, ETIMEDOUT, EPIPE; a negative timeout waits without limit. */
+/* 0, ETIMEDOUT, EPIPE, ECANCELED; a negative timeout waits without limit. */
 WEFT_API int weft_channel_send_timeout(weft_channel *ch, void *value, int timeout_ms);
 WEFT_API int weft_channel_recv_timeout(weft_channel *ch, void **value, int timeout_ms);
 /* Wakes every waiter; later sends fail with EPIPE; receivers drain what is buffered. */
@@ -175,11 +182,12 @@ typedef struct weft_select_case {
 /* Waits until one case can proceed and performs exactly that one: returns its index, with value
  * (for WEFT_RECV) and status filled in; -1 with errno ETIMEDOUT after timeout_ms (0: poll once,
  * -1: no timeout), EINVAL for bad cases (cases NULL with n > 0, an op other than WEFT_SEND or
- * WEFT_RECV, a timeout below -1), ENOMEM. Cases ready at once are chosen at random. */
+ * WEFT_RECV, a timeout below -1), ENOMEM, ECANCELED (the calling task is cancelled and no case
+ * could proceed at once). Cases ready at once are chosen at random. */
 WEFT_API int weft_select(weft_select_case *cases, size_t n, int timeout_ms);
 
 /* Inside a task: suspends it for ms milliseconds (its worker runs other tasks); outside: sleeps
- * the thread. 0. */
+ * the thread. 0, or ECANCELED when the task is (or gets) cancelled before the time is up. */
 WEFT_API int weft_sleep_ms(unsigned ms);
 
 #ifdef __cplusplus

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <weft/bits/deadline.hpp>
+#include <weft/bits/task_cancelled.hpp>
 #include <weft/bits/task_cell.hpp>
 #include <weft/weft.h>
 
@@ -26,7 +27,7 @@ struct options {
 
 struct stats {
     std::uint64_t spawned = 0;   // tasks created
-    std::uint64_t executed = 0;  // tasks run to completion
+    std::uint64_t executed = 0;  // tasks finished: run, or skipped (cancelled before they started)
     std::uint64_t stolen = 0;    // tasks moved from one worker's queue to another's
     std::uint64_t parked = 0;    // times a worker went to sleep
     std::uint64_t woken = 0;     // times a sleeping worker was woken for work
@@ -125,13 +126,18 @@ public:
     bool wait_for(std::chrono::duration<Rep, Period> d) const {
         return detail::wait_done_until(checked(), detail::deadline_in(d));
     }
+    // Requests cancellation: a task that has not started never runs (get() throws task_cancelled);
+    // a running one sees this_task_cancelled(), and so do the tasks of every task_group it created;
+    // their waits on channels, sleeps and semaphores end with task_cancelled. Idempotent.
     void cancel() noexcept {
-        if (m_cell) m_cell->state.fetch_or(detail::k_cancelled, std::memory_order_relaxed);
+        if (m_cell) detail::cancel_task(m_cell);
     }
     bool cancelled() const noexcept {
         return m_cell && (m_cell->state.load(std::memory_order_relaxed) & detail::k_cancelled);
     }
-    // Waits, then returns the value or rethrows the task's exception. Leaves the future invalid,
+    // Waits, then returns the value or rethrows the task's exception (task_cancelled when the task
+    // was cancelled before it started). Inside a cancelled task the wait is not interrupted: the
+    // awaited task is not cancelled by it. Leaves the future invalid,
     // also when T's move constructor throws: the stored result is then destroyed and the
     // exception propagates.
     T get() {
@@ -250,7 +256,8 @@ auto spawn_blocking(F &&f, A &&...args) {
 // Waits until the current task's runtime (or the default runtime) has no task left.
 WEFT_CXX_API void wait_idle();
 
-// Inside a task: whether its future was cancelled. False outside tasks.
+// Inside a task: whether it was cancelled: its future's cancel(), or the cancel() of the
+// task_group it runs in, or of any group or task that group was created in. False outside tasks.
 inline bool this_task_cancelled() noexcept { return detail::current_task_cancelled(); }
 
 // Receives exceptions that escape detached tasks. The default prints what() to stderr.
@@ -288,9 +295,15 @@ future<std::size_t> when_any(const std::vector<future<T>> &futures) {
 }
 
 // Spawns tasks and waits for all of them; wait() rethrows the first exception a task threw.
+// A group created inside a task belongs to it: cancelling that task (or the group that task runs
+// in) cancels the group too. cancel() reaches every task of the group and of the groups those tasks
+// create: a task not started yet never runs, a running one sees this_task_cancelled(), and its
+// waits on channels, sleeps and semaphores end with task_cancelled. A cancelled group stays
+// cancelled: later spawns into it do not run. wait() still waits for every task that did start,
+// and does not rethrow the task_cancelled of the group's own cancellation.
 class WEFT_CXX_API task_group {
 public:
-    task_group();
+    task_group();  // throws std::bad_alloc
     explicit task_group(runtime &rt);
     ~task_group();
     task_group(const task_group &) = delete;
@@ -305,10 +318,12 @@ public:
                     // The callable dies before end_task(): once wait() returns, nothing the
                     // group's tasks captured is still alive.
                     std::decay_t<F> local(std::move(fn));
-                    try {
-                        local();
-                    } catch (...) {
-                        record_exception(std::current_exception());
+                    if (detail::scope_enter(m_scope)) {
+                        try {
+                            local();
+                        } catch (...) {
+                            record_exception(std::current_exception());
+                        }
                     }
                 }
                 end_task();
@@ -319,12 +334,18 @@ public:
         }
     }
     void wait();
+    // Cancels the group's tasks, those already spawned and those spawned later. Any thread.
+    void cancel() noexcept;
+    // Whether cancel() was called on this group, or on the task or group it belongs to.
+    bool cancelled() const noexcept;
 
 private:
     void begin_task() noexcept;
     void end_task() noexcept;
     void record_exception(std::exception_ptr e) noexcept;
     detail::scheduler *m_sched;
+    // The scope the group's tasks run in: owned by the group (one reference).
+    detail::cancel_scope *m_scope;
     // Unfinished tasks, plus k_waiting_bit once a waiter subscribed; see "Group countdown" in
     // src/runtime_api.cpp. Written by spawners, finishing tasks and waiters; read by wait().
     std::atomic<std::uint32_t> m_pending{0};

@@ -115,6 +115,10 @@ int weft_select(weft_select_case *cases, size_t n, int timeout_ms) {
         errno = ENOMEM;
         return -1;
     }
+    if (r == -3) {
+        errno = ECANCELED;
+        return -1;
+    }
     if (r < 0) {
         errno = ETIMEDOUT;
         return -1;
@@ -124,8 +128,7 @@ int weft_select(weft_select_case *cases, size_t n, int timeout_ms) {
 }
 
 int weft_sleep_ms(unsigned ms) {
-    weft::detail::sleep_until_ns(weft::detail::deadline_after(std::chrono::milliseconds(ms)));
-    return 0;
+    return weft::detail::sleep_until_ns(weft::detail::deadline_after(std::chrono::milliseconds(ms)));
 }
 
 }  // extern "C"

@@ -15,9 +15,11 @@
 //            still buffered stay for receivers to drain; senders that were waiting keep theirs.
 // Blocking follows "Waiter" (suspend/waiter.hpp): the op is linked under the mutex, the party
 // blocks, the completer unlinks it, writes the result and calls wake() while holding the mutex,
-// and the woken party takes the mutex again before it reads its op. A timed-out party finds its
-// op still linked and removes it itself, under the mutex, so each op ends exactly once: completed
-// by one completer, closed, or timed out. A value moves exactly once, by the party holding the
+// and the woken party takes the mutex again before it reads its op. A timed-out or cancelled party
+// (see "Cancelling a wait" in suspend/cancellable_wait.hpp) finds its op still linked and removes
+// it itself, under the mutex, so each op ends exactly once: completed by one completer, closed,
+// timed out or cancelled; a completed op is reported as completed even when the task was cancelled
+// meanwhile, so a value handed over is never lost. A value moves exactly once, by the party holding the
 // mutex, from one of (sender's frame, buffer slot) to one of (buffer slot, receiver's storage).
 // Invariants, with the mutex held and counting only live ops (a plain op, or a select op whose
 // claim is still open): senders has live ops only while the buffer is full; receivers has live
@@ -95,19 +97,22 @@ void channel_core::unlink_locked(channel_op *op, int kind) noexcept {
 }
 
 int wait_linked(std::unique_lock<std::mutex> &held, channel_core *ch, channel_op *op, int kind,
-                std::int64_t deadline_ns) noexcept {
+                std::int64_t deadline_ns, cancellable_wait &cancel) noexcept {
     for (;;) {
         held.unlock();
         block(*op->party);
         held.lock();
-        if (!op->linked) return op->status;
+        if (!op->linked) return op->status;  // completed: reported even when cancelled meanwhile
         if (expired(deadline_ns)) {
             ch->unlink_locked(op, kind);
             return ETIMEDOUT;
         }
-        // A thread's spurious return: nobody has woken this waiter (its op is still linked, and
-        // only the completer that unlinks it wakes it), so it may wait again.
-        op->party->woken.store(0, std::memory_order_relaxed);
+        // Not completed (only the completer that unlinks the op wakes it for the event): a cancel,
+        // or a thread's spurious return. Re-armed, it may wait again unless the task is cancelled.
+        if (!cancel.rearm(*op->party)) {
+            ch->unlink_locked(op, kind);
+            return ECANCELED;
+        }
     }
 }
 
@@ -143,7 +148,12 @@ int transfer(channel_core *ch, void *value, int kind, std::int64_t deadline_ns) 
     op.party = &party;
     op.value = value;
     ch->link_locked(&op, kind);
-    return wait_linked(held, ch, &op, kind, deadline_ns);
+    cancellable_wait cancel;  // disarmed before party and op go (declared after them)
+    if (!cancel.arm(party)) {
+        ch->unlink_locked(&op, kind);
+        return ECANCELED;
+    }
+    return wait_linked(held, ch, &op, kind, deadline_ns, cancel);
 }
 }  // namespace
 

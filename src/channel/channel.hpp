@@ -6,6 +6,7 @@
 
 #include "channel/channel_op.hpp"
 #include "channel/element_ring.hpp"
+#include "suspend/cancellable_wait.hpp"
 #include "sync.hpp"
 
 #include <weft/bits/channel_core.hpp>
@@ -41,10 +42,10 @@ struct channel_core {
     bool closed = false;
 };
 
-// Blocks the party of `op` (linked in one channel, whose lock `held` is) until a completer
-// unlinks it or the deadline passes; on return the lock is held again and op is unlinked.
-// Returns op->status, or ETIMEDOUT.
+// Blocks the party of `op` (linked in one channel, whose lock `held` is, and armed in `cancel`)
+// until a completer unlinks it, the deadline passes or the task is cancelled; on return the lock
+// is held again and op is unlinked. Returns op->status, ETIMEDOUT or ECANCELED.
 int wait_linked(std::unique_lock<std::mutex> &held, channel_core *ch, channel_op *op, int kind,
-                std::int64_t deadline_ns) noexcept;
+                std::int64_t deadline_ns, cancellable_wait &cancel) noexcept;
 
 }  // namespace weft::detail

@@ -18,9 +18,10 @@
 namespace weft::detail {
 
 // Values of a select's claim word: k_open until decided, then the winning case index + 1, or
-// k_timed_out.
+// k_timed_out, or k_cancelled (the select's task was cancelled, see "Cancelling a wait").
 inline constexpr std::uint32_t k_claim_open = 0;
 inline constexpr std::uint32_t k_claim_timed_out = ~std::uint32_t{0};
+inline constexpr std::uint32_t k_claim_cancelled = ~std::uint32_t{0} - 1;
 
 struct channel_op {
     waiter *party = nullptr;

@@ -31,6 +31,9 @@
 // itself before completing a case it finds ready, and a completer on another channel could meet a
 // half-claimed select: both sides would need a "busy" state and a retry loop), and a global select
 // lock (every channel operation would contend on it).
+// Cancellation ("Cancelling a wait", suspend/cancellable_wait.hpp) is a third way out of step 4,
+// decided like the timeout: with every lock held, a still-open claim word is claimed by the select
+// itself (k_claim_cancelled); a claim a completer already won is reported as that case.
 #include "channel/channel.hpp"
 
 #include "parker.hpp"
@@ -114,8 +117,14 @@ long run_select(select_op *cases, std::size_t n, std::int64_t deadline_ns, selec
         op.value = cases[i].value;
         cases[i].channel->link_locked(&op, cases[i].op);
     }
-    std::uint32_t decided;
-    for (;;) {
+    // See "Cancelling a wait": a cancelled select claims its own word, like a timed-out one.
+    cancellable_wait cancel;  // disarmed before party and claim go (declared after them)
+    std::uint32_t decided = k_claim_open;
+    if (!cancel.arm(party)) {
+        claim.store(k_claim_cancelled, std::memory_order_relaxed);  // every lock is held: still open
+        decided = k_claim_cancelled;
+    }
+    while (decided == k_claim_open) {
         unlock_all(f);
         block(party);
         lock_all(f);
@@ -126,13 +135,18 @@ long run_select(select_op *cases, std::size_t n, std::int64_t deadline_ns, selec
             decided = k_claim_timed_out;
             break;
         }
-        party.woken.store(0, std::memory_order_relaxed);  // spurious: nobody won the claim yet
+        // Nobody won the claim yet: a cancel, or a thread's spurious return.
+        if (!cancel.rearm(party)) {
+            claim.store(k_claim_cancelled, std::memory_order_relaxed);
+            decided = k_claim_cancelled;
+        }
     }
     for (std::size_t k = 0; k < live; ++k) {
         cases[f.order[k]].channel->unlink_locked(&f.ops[k], cases[f.order[k]].op);
     }
     unlock_all(f);
     if (decided == k_claim_timed_out) return -1;
+    if (decided == k_claim_cancelled) return -3;
     const std::size_t index = decided - 1;
     for (std::size_t k = 0; k < live; ++k) {
         if (f.order[k] == index) cases[index].status = f.ops[k].status;

@@ -45,6 +45,7 @@ void save_context(fiber *f) noexcept {
     const thread_context &ctx = t_context;
     f->saved_sched = ctx.sched;
     f->saved_current = ctx.current;
+    f->saved_scope = ctx.scope;
     f->saved_depth = ctx.depth;
     f->saved_local = ctx.local;
 }
@@ -52,6 +53,7 @@ void restore_context(const fiber *f) noexcept {
     thread_context &ctx = t_context;
     ctx.sched = f->saved_sched;
     ctx.current = f->saved_current;
+    ctx.scope = f->saved_scope;
     ctx.depth = f->saved_depth;
     ctx.local = f->saved_local;
 }

@@ -52,6 +52,7 @@ namespace weft::detail {
 struct worker;
 class scheduler;
 struct task_cell;
+struct cancel_scope;
 
 struct fiber {
     void *sp = nullptr;       // saved context while switched out (owner worker only)
@@ -63,6 +64,7 @@ struct fiber {
     // The thread context (t_context) of this fiber while it is switched out.
     scheduler *saved_sched = nullptr;
     task_cell *saved_current = nullptr;
+    cancel_scope *saved_scope = nullptr;
     std::uint32_t saved_depth = 0;
     void *saved_local = nullptr;
     void *tsan_fiber = nullptr;

@@ -6,8 +6,11 @@
 // "Waiter" in suspend/waiter.hpp) and adds what is left to the count; an acquirer takes a permit
 // from the count only when nobody is queued, so waiters are served in arrival order. A timed
 // waiter that wakes past its deadline unlinks itself under the lock, unless a release granted it a
-// permit first, in which case the acquisition succeeded.
+// permit first, in which case the acquisition succeeded. A cancelled task's waiter ends the same
+// way (see "Cancelling a wait" in suspend/cancellable_wait.hpp): unlinked by itself with ECANCELED,
+// unless a release granted it a permit first, which it then keeps.
 #include "scheduler.hpp"
+#include "suspend/cancellable_wait.hpp"
 #include "suspend/waiter.hpp"
 
 #include <weft/mutex.hpp>
@@ -25,6 +28,7 @@ struct weft_semaphore {
 
     int acquire_until(std::int64_t deadline_ns) noexcept {
         weft::detail::waiter me;
+        weft::detail::cancellable_wait cancel;  // disarmed before me goes (declared after it)
         {
             std::lock_guard guard(lock);
             if (count > 0 && waiters.empty()) {
@@ -34,16 +38,23 @@ struct weft_semaphore {
             if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) return ETIMEDOUT;
             weft::detail::prepare_waiter(me, deadline_ns);
             waiters.push_back(&me);
+            if (!cancel.arm(me)) {
+                waiters.remove(&me);
+                return ECANCELED;
+            }
         }
         for (;;) {
             weft::detail::block(me);
             std::lock_guard guard(lock);
-            if (me.granted) return 0;
+            if (me.granted) return 0;  // granted: kept, even when cancelled meanwhile
             if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) {
                 waiters.remove(&me);
                 return ETIMEDOUT;
             }
-            me.woken.store(0, std::memory_order_relaxed);
+            if (!cancel.rearm(me)) {
+                waiters.remove(&me);
+                return ECANCELED;
+            }
         }
     }
 };
@@ -69,8 +80,9 @@ weft_semaphore *weft_semaphore_new(size_t initial) {
 
 void weft_semaphore_free(weft_semaphore *s) { delete s; }
 
-void weft_semaphore_acquire(weft_semaphore *s) {
-    if (s) s->acquire_until(-1);
+int weft_semaphore_acquire(weft_semaphore *s) {
+    if (!s) return EINVAL;
+    return s->acquire_until(-1);
 }
 
 int weft_semaphore_try_acquire(weft_semaphore *s) {

@@ -4,7 +4,12 @@
 // deadline on the worker's timer heap can wake it, so the worker keeps running other tasks, and
 // parks no longer than the earliest deadline of its heap. A thread that is not a worker has no
 // heap to join and simply sleeps (clock_nanosleep on the steady clock, restarted after a signal).
+// A cancel of the sleeping task (see "Cancelling a wait" in suspend/cancellable_wait.hpp) is the one
+// other way to wake it: the sleep then returns ECANCELED before its deadline. A thread of the
+// blocking pool runs tasks too, so there a sleep parks the thread on a waiter a cancel can wake.
 #include "parker.hpp"
+#include "scheduler.hpp"
+#include "suspend/cancellable_wait.hpp"
 #include "suspend/waiter.hpp"
 
 #include <weft/bits/channel_core.hpp>
@@ -14,21 +19,26 @@
 
 namespace weft::detail {
 
-void sleep_until_ns(std::int64_t deadline_ns) noexcept {
-    if (deadline_ns < 0) return;
-    if (can_suspend()) {
+int sleep_until_ns(std::int64_t deadline_ns) noexcept {
+    if (deadline_ns < 0) return 0;
+    if (can_suspend() || t_context.current) {
+        if (now_ns() >= deadline_ns) return 0;
         waiter w;
-        while (now_ns() < deadline_ns) {
-            prepare_waiter(w, deadline_ns);
+        prepare_waiter(w, deadline_ns);
+        cancellable_wait cancel;  // disarmed before w goes (declared after it)
+        if (!cancel.arm(w)) return ECANCELED;
+        for (;;) {
             block(w);
+            if (now_ns() >= deadline_ns) return 0;
+            if (!cancel.rearm(w)) return ECANCELED;
         }
-        return;
     }
     timespec ts;
     ts.tv_sec = static_cast<time_t>(deadline_ns / 1000000000);
     ts.tv_nsec = static_cast<long>(deadline_ns % 1000000000);
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
+    return 0;
 }
 
 }  // namespace weft::detail

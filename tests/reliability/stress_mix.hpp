@@ -3,7 +3,8 @@
 // Every task gets an id from a ledger and increments ran[id] when it runs. A task that returns a
 // value returns an `outcome` (or throws a `tracked_error`) that counts produced[id] when made and
 // destroyed[id] when the last live copy dies. At the end every issued id must have ran == 1 and
-// destroyed == produced <= 1. The tree under each root is drawn from a seeded generator: awaited
+// destroyed == produced <= 1; a task cancelled before it started counts as run once its future
+// reports the cancellation. The tree under each root is drawn from a seeded generator: awaited
 // children, dropped futures, detached tasks, task groups, exceptions, cancellation, when_all,
 // when_any, timed waits and the C ABI; roots come from several outside threads into one shared
 // runtime, from threads spawning into the default runtime, and from threads that create and
@@ -279,6 +280,12 @@ public:
             if (o.id != id) m_l.fail("future of " + std::to_string(id) + " returned " + std::to_string(o.id));
         } catch (const tracked_error &e) {
             if (e.id != id) m_l.fail("future of " + std::to_string(id) + " threw for " + std::to_string(e.id));
+        } catch (const weft::task_cancelled &) {
+            // Cancelled before it started: it never ran, and that is its one outcome (the body
+            // itself never waits interruptibly, so a task that ran cannot end this way).
+            if (m_l.ran[id].load(std::memory_order_relaxed) != 0)
+                m_l.fail("task " + std::to_string(id) + " ran but its future reports it cancelled");
+            m_l.ran[id].store(1, std::memory_order_relaxed);
         }
     }
 

@@ -41,17 +41,20 @@ WEFT_CXX_API channel_core *channel_create(std::size_t capacity, const element_op
 WEFT_CXX_API void channel_retain(channel_core *ch) noexcept;
 WEFT_CXX_API void channel_release(channel_core *ch) noexcept;
 // 0, EPIPE (closed), ETIMEDOUT (deadline passed; for a poll: would block), ENOMEM (unbounded
-// buffer could not grow). *value is moved from only on 0.
+// buffer could not grow), ECANCELED (the calling task is cancelled and the send would wait, or
+// was waiting). *value is moved from only on 0.
 WEFT_CXX_API int channel_send(channel_core *ch, void *value, std::int64_t deadline_ns) noexcept;
-// 0 (slot built), EPIPE (closed and drained), ETIMEDOUT.
+// 0 (slot built), EPIPE (closed and drained), ETIMEDOUT, ECANCELED.
 WEFT_CXX_API int channel_recv(channel_core *ch, void *slot, std::int64_t deadline_ns) noexcept;
 WEFT_CXX_API void channel_close(channel_core *ch) noexcept;
 WEFT_CXX_API bool channel_is_closed(const channel_core *ch) noexcept;
 WEFT_CXX_API std::size_t channel_size(const channel_core *ch) noexcept;
-// The index of the case that fired, -1 on timeout, -2 when out of memory.
+// The index of the case that fired, -1 on timeout, -2 when out of memory, -3 when the calling
+// task is cancelled (and no case could proceed at once).
 WEFT_CXX_API long channel_select(select_op *ops, std::size_t n, std::int64_t deadline_ns) noexcept;
 
-// Sleeps until deadline_ns: a task suspends on its worker's timers, a thread sleeps.
-WEFT_CXX_API void sleep_until_ns(std::int64_t deadline_ns) noexcept;
+// Sleeps until deadline_ns: a task suspends on its worker's timers, a thread sleeps. 0, or
+// ECANCELED when the calling task is cancelled before the deadline.
+WEFT_CXX_API int sleep_until_ns(std::int64_t deadline_ns) noexcept;
 
 }  // namespace weft::detail

@@ -27,12 +27,15 @@ struct cell_vtable {
     void (*run)(task_cell *cell);
     // Destroys a stored result. Null when the result is trivially destructible or absent.
     void (*destroy_result)(task_cell *cell);
+    // Destroys the closure of a task that will never run (cancelled before it started). Null
+    // when the closure is trivially destructible.
+    void (*discard_closure)(task_cell *cell);
 };
 
 // Bits of task_cell::state. The reference count lives above k_ref_shift.
 inline constexpr std::uint32_t k_claimed = 1u << 0;    // someone started (or is about to start) running it
 inline constexpr std::uint32_t k_done = 1u << 1;       // result (or exception) published
-inline constexpr std::uint32_t k_cancelled = 1u << 2;  // cooperative cancellation requested
+inline constexpr std::uint32_t k_cancelled = 1u << 2;  // cancellation requested (see "Cancellation scopes", src/cancel_scope.hpp)
 inline constexpr std::uint32_t k_waiter = 1u << 3;     // a waiter or continuation is registered in the parking lot
 inline constexpr std::uint32_t k_exception = 1u << 4;  // payload holds a std::exception_ptr
 inline constexpr std::uint32_t k_consumed = 1u << 5;   // result moved out by future::get
@@ -74,6 +77,21 @@ WEFT_CXX_API bool wait_done_until(task_cell *cell, std::int64_t deadline_ns);  /
 WEFT_CXX_API void release(task_cell *cell, std::uint32_t extra_bits = 0) noexcept;
 WEFT_CXX_API std::uint16_t scheduler_id(scheduler *sched) noexcept;
 WEFT_CXX_API bool current_task_cancelled() noexcept;
+
+// Cancellation (src/cancel_scope.cpp; see "Cancellation scopes" there). A scope is what a
+// task_group's tasks run in: it is cancelled by the group, or by the task (or the scope) the group
+// was created in.
+struct cancel_scope;
+WEFT_CXX_API void cancel_task(task_cell *cell) noexcept;  // future::cancel, weft_future_cancel
+WEFT_CXX_API bool task_cancel_requested(const task_cell *cell) noexcept;
+// A scope whose parents are the calling task and the scope it runs in. Throws std::bad_alloc.
+WEFT_CXX_API cancel_scope *scope_create();
+WEFT_CXX_API void scope_release(cancel_scope *scope) noexcept;
+WEFT_CXX_API void scope_cancel(cancel_scope *scope) noexcept;
+WEFT_CXX_API bool scope_cancelled(const cancel_scope *scope) noexcept;  // this scope or a parent
+// Called by a group's task before it runs the user's callable: makes `scope` the running task's
+// scope; false when it is cancelled (the callable must then not run).
+WEFT_CXX_API bool scope_enter(cancel_scope *scope) noexcept;
 
 // Promises (src/promise.cpp). A promise cell starts claimed and is never queued.
 // begin_fulfil: true for the one caller allowed to write the payload; then fulfil publishes it.
@@ -124,10 +142,13 @@ struct typed_cell {
     static void destroy_result(task_cell *cell) {
         if constexpr (!std::is_void_v<Result>) std::launder(static_cast<Result *>(cell->payload()))->~Result();
     }
+    static void discard_closure(task_cell *cell) { std::launder(static_cast<Fn *>(cell->payload()))->~Fn(); }
     static constexpr cell_vtable k_vtable{
-        &run, (std::is_void_v<Result> || std::is_trivially_destructible_v<std::conditional_t<std::is_void_v<Result>, int, Result>>)
-                  ? nullptr
-                  : &destroy_result};
+        &run,
+        (std::is_void_v<Result> || std::is_trivially_destructible_v<std::conditional_t<std::is_void_v<Result>, int, Result>>)
+            ? nullptr
+            : &destroy_result,
+        std::is_trivially_destructible_v<Fn> ? nullptr : &discard_closure};
 
     // Undoes make() for a cell that was never submitted: destroys the closure, frees the cell.
     static void discard(task_cell *cell) noexcept {
