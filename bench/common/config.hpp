@@ -88,6 +88,50 @@ inline constexpr std::uint64_t k_mutex_tasks = 4;
 inline constexpr sized_answer k_mutex = {1'000'000, k_mutex_tasks * 1'000'000};
 inline constexpr sized_answer k_mutex_quick = {100'000, k_mutex_tasks * 100'000};
 
+// chan_pingpong: as pingpong, but through two weft::channel (Go: chan, tokio: mpsc, crossbeam-channel) of capacity
+// k_chan_pingpong_capacity (the rendezvous problem) or 1 (chan_pingpong_cap1); the counter ends at 2n.
+inline constexpr sized_answer k_chan_pingpong = {1'000'000, 2'000'000};
+inline constexpr sized_answer k_chan_pingpong_quick = {100'000, 200'000};
+
+// mpmc: k_mpmc_senders tasks send 0..n-1 between them (sender s sends every value congruent to s) over one channel
+// of capacity k_mpmc_capacity (mpmc) or unbounded (mpmc_unbounded), k_mpmc_receivers tasks receive; the answer is
+// the sum of every value received, n(n-1)/2, and the receivers also count them.
+inline constexpr std::uint64_t k_mpmc_senders = 4;
+inline constexpr std::uint64_t k_mpmc_receivers = 4;
+inline constexpr std::uint64_t k_mpmc_capacity = 64;
+// The capacity argument that means unbounded: SIZE_MAX, as weft::channel_unbounded.
+inline constexpr std::uint64_t k_unbounded = UINT64_MAX;
+inline constexpr sized_answer k_mpmc = {10'000'000, sum_below(10'000'000)};
+inline constexpr sized_answer k_mpmc_quick = {1'000'000, sum_below(1'000'000)};
+
+// pipeline: a source sends 0..n-1, k_pipeline_stages stage tasks each receive, add one and send on, a sink sums
+// what reaches it: stages+1 channels of capacity k_pipeline_capacity; the answer is n(n-1)/2 + stages*n.
+inline constexpr std::uint64_t k_pipeline_stages = 8;
+inline constexpr std::uint64_t k_pipeline_capacity = 64;
+inline constexpr sized_answer k_pipeline = {1'000'000, sum_below(1'000'000) + k_pipeline_stages * 1'000'000};
+inline constexpr sized_answer k_pipeline_quick = {100'000, sum_below(100'000) + k_pipeline_stages * 100'000};
+
+// timers: n tasks, task i sleeps timer_duration_us(k_timers_seed, i, k_timers_max_us) from when it starts (the same
+// durations in every language); each checks it did not wake before its deadline and adds its index after waking:
+// the answer is n(n-1)/2. Reported: the total time and the p50/p99 of how late each wake was.
+inline constexpr std::uint64_t k_timers_max_us = 100'000;
+inline constexpr std::uint64_t k_timers_seed = 0x9e3779b97f4a7c15ull;
+inline constexpr sized_answer k_timers = {1'000'000, sum_below(1'000'000)};
+inline constexpr sized_answer k_timers_quick = {100'000, sum_below(100'000)};
+
+// splitmix64 of seed + i, reduced to 0..max_us: the same few lines in the Go and Rust programs.
+constexpr std::uint64_t timer_duration_us(std::uint64_t seed, std::uint64_t i, std::uint64_t max_us) {
+    std::uint64_t z = seed + i * 0x9e3779b97f4a7c15ull;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return z % (max_us + 1);
+}
+
+// sleep_overlap: n tasks each sleep k_sleep_overlap_ms at once; on 2 workers that should take about that long.
+inline constexpr sized_answer k_sleep_overlap = {64, sum_below(64)};
+inline constexpr std::uint64_t k_sleep_overlap_ms = 100;
+
 // Threads every runtime runs with (the issue: "thread count 2 everywhere").
 inline constexpr unsigned k_threads = 2;
 

@@ -108,6 +108,25 @@ inline std::string percentiles_us(std::vector<double> samples_us) {
     return buf;
 }
 
+// p50, p99 and max of how late timers woke, from samples in microseconds, as " late_p50_us=... late_p99_us=...".
+inline std::string lateness_us(std::vector<double> samples_us) {
+    std::sort(samples_us.begin(), samples_us.end());
+    const auto at = [&](double q) { return samples_us[static_cast<std::size_t>(q * (samples_us.size() - 1))]; };
+    char buf[128];
+    std::snprintf(buf, sizeof buf, " late_p50_us=%.2f late_p99_us=%.2f late_max_us=%.2f", at(0.50), at(0.99),
+                  samples_us.back());
+    return buf;
+}
+
+// Exits non-zero, loudly, when a timer woke before its deadline (a negative lateness).
+inline void check_not_early(const char *runtime, const char *problem, const std::vector<double> &late_us) {
+    const auto earliest = std::min_element(late_us.begin(), late_us.end());
+    if (earliest == late_us.end() || *earliest >= 0) return;
+    std::fprintf(stderr, "WRONG ANSWER runtime=%s problem=%s: task %zu woke %.3f us before its deadline\n", runtime,
+                 problem, static_cast<std::size_t>(earliest - late_us.begin()), -*earliest);
+    std::exit(1);
+}
+
 // Sleeps the calling thread (used between wake samples and during the idle window).
 inline void sleep_us(std::uint64_t us) {
     timespec ts{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};

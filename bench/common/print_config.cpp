@@ -27,5 +27,24 @@ int main() {
                 ", \"answer_quick\": %" PRIu64 ", \"tasks\": %" PRIu64 "},\n",
                 bench::k_mutex.n, bench::k_mutex.answer, bench::k_mutex_quick.n, bench::k_mutex_quick.answer,
                 bench::k_mutex_tasks);
+    std::printf("  \"chan_pingpong\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 "},\n",
+                bench::k_chan_pingpong.n, bench::k_chan_pingpong.answer, bench::k_chan_pingpong_quick.n,
+                bench::k_chan_pingpong_quick.answer);
+    std::printf("  \"mpmc\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 ", \"senders\": %" PRIu64 ", \"receivers\": %" PRIu64
+                ", \"capacity\": %" PRIu64 ", \"unbounded\": %" PRIu64 "},\n",
+                bench::k_mpmc.n, bench::k_mpmc.answer, bench::k_mpmc_quick.n, bench::k_mpmc_quick.answer,
+                bench::k_mpmc_senders, bench::k_mpmc_receivers, bench::k_mpmc_capacity, bench::k_unbounded);
+    std::printf("  \"pipeline\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 ", \"stages\": %" PRIu64 ", \"capacity\": %" PRIu64 "},\n",
+                bench::k_pipeline.n, bench::k_pipeline.answer, bench::k_pipeline_quick.n,
+                bench::k_pipeline_quick.answer, bench::k_pipeline_stages, bench::k_pipeline_capacity);
+    std::printf("  \"timers\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"n_quick\": %" PRIu64
+                ", \"answer_quick\": %" PRIu64 ", \"max_us\": %" PRIu64 ", \"seed\": %" PRIu64 "},\n",
+                bench::k_timers.n, bench::k_timers.answer, bench::k_timers_quick.n, bench::k_timers_quick.answer,
+                bench::k_timers_max_us, bench::k_timers_seed);
+    std::printf("  \"sleep_overlap\": {\"n\": %" PRIu64 ", \"answer\": %" PRIu64 ", \"sleep_ms\": %" PRIu64 "},\n",
+                bench::k_sleep_overlap.n, bench::k_sleep_overlap.answer, bench::k_sleep_overlap_ms);
     std::printf("  \"threads\": %u\n}\n", bench::k_threads);
 }

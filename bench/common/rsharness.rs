@@ -16,8 +16,14 @@ pub fn arg(index: usize, fallback: u64) -> u64 {
 /// Exits non-zero, loudly, when a program computed the wrong answer.
 #[allow(dead_code)]
 pub fn check(problem: &str, got: u64, want: u64) {
+    check_as("tokio", problem, got, want)
+}
+
+/// As `check`, for a program of another Rust peer (crossbeam).
+#[allow(dead_code)]
+pub fn check_as(runtime: &str, problem: &str, got: u64, want: u64) {
     if got != want {
-        eprintln!("WRONG ANSWER runtime=tokio problem={} got={} want={}", problem, got, want);
+        eprintln!("WRONG ANSWER runtime={} problem={} got={} want={}", runtime, problem, got, want);
         std::process::exit(1);
     }
 }
@@ -28,8 +34,14 @@ pub fn ms_since(start: Instant) -> f64 {
 }
 
 /// Prints the one machine-readable line; `extra` is appended as-is (" key=value ...").
+#[allow(dead_code)]
 pub fn print(problem: &str, n: u64, ms: f64, extra: &str) {
-    println!("RESULT runtime=tokio problem={} n={} ms={:.3}{}", problem, n, ms, extra);
+    print_as("tokio", problem, n, ms, extra)
+}
+
+/// As `print`, for a program of another Rust peer (crossbeam).
+pub fn print_as(runtime: &str, problem: &str, n: u64, ms: f64, extra: &str) {
+    println!("RESULT runtime={} problem={} n={} ms={:.3}{}", runtime, problem, n, ms, extra);
 }
 
 /// The p50 and p99 of latency samples in microseconds, formatted as extra fields.
@@ -68,4 +80,39 @@ pub fn resident_kib() -> f64 {
     // SAFETY: sysconf has no preconditions.
     let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as u64;
     (resident * page) as f64 / 1024.0
+}
+
+/// The p50, p99 and max of how late timers woke, from samples in microseconds, formatted as extra fields.
+#[allow(dead_code)]
+pub fn lateness_us(mut samples_us: Vec<f64>) -> String {
+    samples_us.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let at = |q: f64| samples_us[(q * (samples_us.len() - 1) as f64) as usize];
+    format!(
+        " late_p50_us={:.2} late_p99_us={:.2} late_max_us={:.2}",
+        at(0.50),
+        at(0.99),
+        samples_us[samples_us.len() - 1]
+    )
+}
+
+/// Exits non-zero, loudly, when a timer woke before its deadline (a negative lateness).
+#[allow(dead_code)]
+pub fn check_not_early(runtime: &str, problem: &str, late_us: &[f64]) {
+    if let Some((i, l)) = late_us.iter().enumerate().find(|(_, l)| **l < 0.0) {
+        eprintln!(
+            "WRONG ANSWER runtime={} problem={}: task {} woke {:.3} us before its deadline",
+            runtime, problem, i, -l
+        );
+        std::process::exit(1);
+    }
+}
+
+/// splitmix64 of seed + i reduced to 0..max_us: the same durations as config.hpp's timer_duration_us.
+#[allow(dead_code)]
+pub fn timer_duration_us(seed: u64, i: u64, max_us: u64) -> u64 {
+    let mut z = seed.wrapping_add(i.wrapping_mul(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    z ^= z >> 31;
+    z % (max_us + 1)
 }

@@ -5,17 +5,22 @@ from dataclasses import dataclass, field
 
 # Every runtime in the order a round runs them; weft first so the ratios have their reference early.
 # weft-base is the weft program of another commit (scripts/bench --baseline REV), for no-regression comparisons.
-RUNTIMES = ["weft", "weft-1w", "weft-base", "go", "tokio", "tbb", "omp", "libfork", "serial"]
+RUNTIMES = ["weft", "weft-1w", "weft-base", "go", "tokio", "crossbeam", "tbb", "omp", "libfork", "serial"]
 # Peers that keep a handle (future, JoinHandle, channel) per task, for the peak-RSS target.
 HANDLE_PEERS = ["go", "tokio"]
 # Runtimes compared against weft for "fastest peer" (weft-1w and weft-base are weft itself, serial is the floor).
-PEERS = ["go", "tokio", "tbb", "omp", "libfork"]
-PROBLEMS = ["scale", "scale_inside", "scale_malloc", "fib", "skynet", "wake", "idle", "park", "pingpong", "mutex"]
+PEERS = ["go", "tokio", "crossbeam", "tbb", "omp", "libfork"]
+PROBLEMS = ["scale", "scale_inside", "scale_malloc", "fib", "skynet", "wake", "idle", "park", "pingpong", "mutex",
+            "chan_pingpong", "chan_pingpong_cap1", "mpmc", "mpmc_unbounded", "pipeline", "timers", "sleep_overlap"]
+# Problems that run another problem's programs with other arguments (a channel capacity): problem -> program.
+PROGRAM_OF = {"chan_pingpong_cap1": "chan_pingpong", "mpmc_unbounded": "mpmc"}
 
 # The runtimes that have a program for each problem (bench/CMakeLists.txt builds the C++ ones, scripts/bench the Go
-# and tokio ones). libfork is a fork-join library: it has no outside spawner, no idle runtime and no way to wait.
+# and tokio ones, and crossbeam-channel's, which are OS threads and channels). libfork is a fork-join library: it has
+# no outside spawner, no idle runtime and no way to wait.
 _WEFT = ["weft", "weft-1w", "weft-base"]
 _ALL = _WEFT + ["go", "tokio", "tbb", "omp"]
+_CHANNELS = _WEFT + ["go", "tokio", "crossbeam"]
 PROBLEM_RUNTIMES = {
     "scale": _ALL + ["serial"],
     "scale_inside": _ALL,  # the serial floor is scale's: the same loop
@@ -27,6 +32,13 @@ PROBLEM_RUNTIMES = {
     "park": _WEFT + ["go", "tokio"],
     "pingpong": _WEFT + ["go", "tokio"],
     "mutex": _WEFT + ["go", "tokio"],
+    "chan_pingpong": _CHANNELS,
+    "chan_pingpong_cap1": _CHANNELS,
+    "mpmc": _CHANNELS,
+    "mpmc_unbounded": _CHANNELS,
+    "pipeline": _CHANNELS,
+    "timers": _WEFT + ["go", "tokio"],
+    "sleep_overlap": _WEFT + ["go", "tokio"],
 }
 
 # Programs that are written down but wait for something weft does not have yet: the runner says so instead of
@@ -34,7 +46,9 @@ PROBLEM_RUNTIMES = {
 PENDING: dict[tuple[str, str], str] = {}
 
 # Problems timed per operation: the report adds an "ns per ..." column from the program's ns_per_op field.
-PER_OP_LABEL = {"pingpong": "ns per round trip", "mutex": "ns per lock"}
+PER_OP_LABEL = {"pingpong": "ns per round trip", "mutex": "ns per lock", "chan_pingpong": "ns per round trip",
+                "chan_pingpong_cap1": "ns per round trip", "mpmc": "ns per message", "mpmc_unbounded": "ns per message",
+                "pipeline": "ns per item"}
 
 
 @dataclass(frozen=True)
@@ -44,7 +58,7 @@ class Case:
     problem: str
     n: int
     answer: int | None = None
-    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms; ...)
+    extra: tuple = field(default=())  # further arguments after n (wake: gap_us; idle: sleep_ms; mpmc: capacity...)
 
     @property
     def label(self):
@@ -77,7 +91,30 @@ def cases(config, quick, problems):
             m = config["mutex"]
             out.append(Case("mutex", m["n_quick"] if quick else m["n"], m["answer_quick"] if quick else m["answer"],
                             (m["tasks"],)))
+        elif problem in ("chan_pingpong", "chan_pingpong_cap1"):
+            p = config["chan_pingpong"]
+            out.append(_sized(problem, p, quick, (0 if problem == "chan_pingpong" else 1,)))
+        elif problem in ("mpmc", "mpmc_unbounded"):
+            m = config["mpmc"]
+            capacity = m["capacity"] if problem == "mpmc" else m["unbounded"]
+            out.append(_sized(problem, m, quick, (capacity, m["senders"], m["receivers"])))
+        elif problem == "pipeline":
+            p = config["pipeline"]
+            out.append(_sized(problem, p, quick, (p["stages"], p["capacity"])))
+        elif problem == "timers":
+            t = config["timers"]
+            out.append(_sized(problem, t, quick, (t["max_us"], t["seed"])))
+        elif problem == "sleep_overlap":
+            s = config["sleep_overlap"]
+            out.append(Case(problem, s["n"], s["answer"], (s["sleep_ms"],)))
     return out
+
+
+def _sized(problem, entry, quick, extra):
+    """A case whose config entry has n and answer, and n_quick and answer_quick for a quick run."""
+    if quick:
+        return Case(problem, entry["n_quick"], entry["answer_quick"], extra)
+    return Case(problem, entry["n"], entry["answer"], extra)
 
 
 @dataclass(frozen=True)
@@ -139,16 +176,18 @@ def program(layout, runtime, case):
         return None
     if runtime == "weft-base" and not layout.baseline_bin:
         return None
-    if runtime in ("go", "tokio"):
+    name = PROGRAM_OF.get(case.problem, case.problem)
+    if runtime in ("go", "tokio", "crossbeam"):
+        # crossbeam's programs are binaries of the tokio peers' Cargo package, named <problem>_crossbeam.
         base = layout.go_bin if runtime == "go" else layout.tokio_bin
-        path = os.path.join(base, case.problem)
+        path = os.path.join(base, name if runtime != "crossbeam" else f"{name}_crossbeam")
         args = [case.n]
         if case.answer is not None:
             args.append(case.answer)
     else:
-        name = "weft" if runtime in ("weft-1w", "weft-base") else runtime
+        suffix = "weft" if runtime in ("weft-1w", "weft-base") else runtime
         base = layout.baseline_bin if runtime == "weft-base" else layout.cpp_bin
-        path = os.path.join(base, f"{case.problem}_{name}")
+        path = os.path.join(base, f"{name}_{suffix}")
         args = [case.n]
     args += list(case.extra)
     return [path] + [str(a) for a in args]

@@ -7,7 +7,8 @@ import sys
 from .catalog import RUNTIMES
 
 # One colour per runtime, the same in every chart; picked to stay apart on white (gnuplot's yellow did not).
-COLOURS = {"weft": "#6a0dad", "weft-1w": "#b57edc", "weft-base": "#808000", "go": "#00add8", "tokio": "#d2691e", "tbb": "#2e8b57",
+COLOURS = {"weft": "#6a0dad", "weft-1w": "#b57edc", "weft-base": "#808000", "go": "#00add8", "tokio": "#d2691e",
+           "crossbeam": "#8b4513", "tbb": "#2e8b57",
            "omp": "#4169e1", "libfork": "#c71585", "serial": "#555555"}
 
 _FORMATS = {

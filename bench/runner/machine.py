@@ -154,11 +154,12 @@ def _tbb_version(cache):
         return None
 
 
-def _tokio_version(bench_dir):
+def _crate_version(bench_dir, crate):
+    """The version of `crate` the Rust peers were built with, from bench/Cargo.lock."""
     try:
         with open(os.path.join(bench_dir, "Cargo.lock")) as f:
-            m = re.search(r'name = "tokio"\nversion = "([^"]+)"', f.read())
-            return f"tokio {m.group(1)}" if m else None
+            m = re.search(rf'name = "{re.escape(crate)}"\nversion = "([^"]+)"', f.read())
+            return f"{crate} {m.group(1)}" if m else None
     except OSError:
         return None
 
@@ -176,7 +177,8 @@ def versions(build_dir, repo_dir):
         "build type": cache.get("CMAKE_BUILD_TYPE"),
         "go": _run(["go", "version"]),
         "rustc": _run(["rustc", "--version"]),
-        "tokio": _tokio_version(os.path.join(repo_dir, "bench")),
+        "tokio": _crate_version(os.path.join(repo_dir, "bench"), "tokio"),
+        "crossbeam-channel": _crate_version(os.path.join(repo_dir, "bench"), "crossbeam-channel"),
         "oneTBB": _tbb_version(cache),
         "OpenMP": f"libgomp of {_run([cxx, '--version'])}" if cache.get("OpenMP_CXX_FLAGS") else None,
         "python": platform.python_version(),

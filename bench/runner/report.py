@@ -12,6 +12,10 @@ import re
 from .catalog import PER_OP_LABEL, PROBLEMS, RUNTIMES, thread_env
 from .summary import METRIC_LABELS, primary_metric, ratio_vs_weft
 
+# Problems whose programs report how late their timers woke, and the columns that shows.
+LATENESS_PROBLEMS = ("timers", "sleep_overlap")
+LATENESS_METRICS = ("late_p50_us", "late_p99_us", "late_max_us")
+
 _BLOCK = re.compile(r"<!-- bench:begin (?P<name>[\w-]+) -->\n.*?<!-- bench:end (?P=name) -->\n?", re.S)
 
 
@@ -52,6 +56,8 @@ def _problem_section(cells, problem, skipped):
         header += [PER_OP_LABEL[problem]]
     if problem == "park":
         header += [METRIC_LABELS["kib_per_task"]]
+    if problem in LATENESS_PROBLEMS:
+        header += [f"median {METRIC_LABELS[m]}" for m in LATENESS_METRICS]
     header += ["median peak RSS (MiB)", "peer / weft"]
     rows = []
     for n in ns:
@@ -72,6 +78,8 @@ def _problem_section(cells, problem, skipped):
                 row.append(_num(cell.median("ns_per_op"), 1))
             if problem == "park":
                 row.append(_num(cell.median("kib_per_task"), 3))
+            if problem in LATENESS_PROBLEMS:
+                row += [_num(cell.median(m), 1) for m in LATENESS_METRICS]
             row.append(_num(cell.rss_mib.median if cell.rss_mib else None, 1))
             row.append("1.00x (reference)" if runtime == "weft" else _ratio(ratio_vs_weft(cells, problem, n, runtime)))
             rows.append(row)
@@ -80,6 +88,27 @@ def _problem_section(cells, problem, skipped):
     if notes:
         out += ["Not run: " + "; ".join(notes) + ".", ""]
     return out
+
+
+def _channel_method(config):
+    """The method bullets of the channel and timer problems."""
+    mpmc, pipe, timers, overlap = config["mpmc"], config["pipeline"], config["timers"], config["sleep_overlap"]
+    return [
+        "- Channels: weft uses `weft::channel<T>`, Go its channels, tokio `tokio::sync::mpsc`, crossbeam "
+        "`crossbeam-channel` on OS threads (one thread per task of the problem, whatever the thread count). "
+        "chan_pingpong is pingpong through two channels of capacity 0 (a rendezvous; tokio has none and runs "
+        "capacity 1 here too), chan_pingpong_cap1 through two of capacity 1. "
+        f"mpmc: {mpmc['senders']} senders and {mpmc['receivers']} receivers over one channel of capacity "
+        f"{mpmc['capacity']} (mpmc_unbounded: unbounded; Go has no unbounded channel and gets one with room for all "
+        "n values). tokio's mpsc has one receiver: its receiving tasks share it behind a `tokio::sync::Mutex`. "
+        f"pipeline: a source, {pipe['stages']} stages that add one and a sink, chained by channels of capacity "
+        f"{pipe['capacity']}.",
+        f"- timers: n tasks spawned from outside the runtime (Go: from main; tokio: from `block_on`), task i sleeps a "
+        f"pseudo-random 0–{timers['max_us'] / 1000:g} ms (splitmix64, the same durations everywhere) from when it "
+        "starts; time is until every one has woken, lateness is wake time minus deadline per task (a wake before "
+        "the deadline fails the run). tokio's timer wheel rounds deadlines up to whole milliseconds. "
+        f"sleep_overlap: {overlap['n']} tasks each sleep {overlap['sleep_ms']} ms at once.",
+    ]
 
 
 def _verdict_table(verdicts):
@@ -162,6 +191,7 @@ def blocks(meta, cells, verdicts, earlier, failures, charts, examples, skipped, 
         "capacity 1). mutex: "
         f"{meta['config']['mutex']['tasks']} tasks each take one lock n times around an increment (Go: "
         "`sync.Mutex`; tokio: `tokio::sync::Mutex`).",
+        *_channel_method(meta["config"]),
         "", "Program command lines (relative to the repository):", "",
         _table(["runtime", "example"], [[r, f"`{cmd}`"] for r, cmd in examples]), ""]))
     out.append(("targets", ["## Targets", "", "Measured against weft's targets; nothing here is adjusted.", "",

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 # The number each problem is ranked by: time for the throughput problems, p50 for wake, CPU for idle.
 PRIMARY_METRIC = {"wake": "p50_us", "idle": "cpu_ms"}
 METRIC_LABELS = {"ms": "time (ms)", "p50_us": "p50 (µs)", "p99_us": "p99 (µs)", "cpu_ms": "CPU while idle (ms)",
-                 "kib_per_task": "RSS per parked task (KiB)", "ns_per_op": "ns per operation"}
-# Every number a program may print on its RESULT line besides n.
-METRICS = ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct", "kib_per_task", "ns_per_op")
+                 "kib_per_task": "RSS per parked task (KiB)", "ns_per_op": "ns per operation",
+                 "late_p50_us": "p50 lateness (µs)", "late_p99_us": "p99 lateness (µs)",
+                 "late_max_us": "max lateness (µs)"}
+# Every number a program may print on its RESULT line besides n (late_*: how long after its deadline a timer woke).
+METRICS = ("ms", "p50_us", "p99_us", "cpu_ms", "on_worker_pct", "kib_per_task", "ns_per_op", "late_p50_us",
+           "late_p99_us", "late_max_us")
 
 
 def primary_metric(problem):

@@ -88,6 +88,38 @@ def evaluate(cells, scale_sizes):
         w, g = _median(cells, "pingpong", ping_n, "weft"), _median(cells, "pingpong", ping_n, "go")
         out.append(Verdict("pingpong: weft round trip within 2x of Go's", f"{_fmt(w, ' ms')} vs {_fmt(g, ' ms')}",
                            _status(None if w is None or g is None else w <= 2 * g)))
+    out += _channel_targets(cells)
+    return out
+
+
+# Issue 9's targets for channels and timers, on 2 cores: ping-pong latency and mpmc throughput at least as good as
+# Go's and tokio's, 1M timers within 1.5x of Go's total time, and a p99 timer lateness under 2 ms.
+CHANNEL_PEERS = ("go", "tokio")
+TIMERS_VS_GO = 1.5
+TIMERS_P99_LATE_US = 2000
+
+
+def _channel_targets(cells):
+    out = []
+    for problem, what in (("chan_pingpong", "round trip"), ("chan_pingpong_cap1", "round trip"),
+                          ("mpmc", "time"), ("mpmc_unbounded", "time")):
+        n = _first_n(cells, problem)
+        if n is None:
+            continue
+        for peer in CHANNEL_PEERS:
+            r = ratio_vs_weft(cells, problem, n, peer)
+            out.append(Verdict(f"{problem} n={n:,}: weft {what} no slower than {peer}'s",
+                               "—" if r is None else f"{peer} / weft = {r:.2f}x",
+                               _status(None if r is None else r >= 1)))
+    n = _first_n(cells, "timers")
+    if n is not None:
+        w, g = _median(cells, "timers", n, "weft"), _median(cells, "timers", n, "go")
+        out.append(Verdict(f"timers n={n:,}: weft total time within {TIMERS_VS_GO}x of Go's",
+                           f"{_fmt(w, ' ms', 0)} vs {_fmt(g, ' ms', 0)}",
+                           _status(None if w is None or g is None else w <= TIMERS_VS_GO * g)))
+        late = _median(cells, "timers", n, "weft", "late_p99_us")
+        out.append(Verdict(f"timers n={n:,}: weft p99 lateness under {TIMERS_P99_LATE_US / 1000:g} ms",
+                           _fmt(late, " µs", 0), _status(None if late is None else late < TIMERS_P99_LATE_US)))
     return out
 
 

@@ -73,3 +73,32 @@ func ResidentKiB() float64 {
 	}
 	return float64(resident*uint64(os.Getpagesize())) / 1024
 }
+
+// Lateness formats the p50, p99 and max of how late timers woke, from samples in microseconds.
+func Lateness(samplesUs []float64) string {
+	sort.Float64s(samplesUs)
+	at := func(q float64) float64 { return samplesUs[int(q*float64(len(samplesUs)-1))] }
+	return fmt.Sprintf(" late_p50_us=%.2f late_p99_us=%.2f late_max_us=%.2f", at(0.50), at(0.99),
+		samplesUs[len(samplesUs)-1])
+}
+
+// CheckNotEarly exits non-zero, loudly, when a timer woke before its deadline (a negative lateness).
+func CheckNotEarly(problem string, lateUs []float64) {
+	for i, l := range lateUs {
+		if l < 0 {
+			fmt.Fprintf(os.Stderr, "WRONG ANSWER runtime=go problem=%s: task %d woke %.3f us before its deadline\n",
+				problem, i, -l)
+			os.Exit(1)
+		}
+	}
+}
+
+// TimerDurationUs is splitmix64 of seed + i reduced to 0..maxUs: the same durations as config.hpp's
+// timer_duration_us.
+func TimerDurationUs(seed, i, maxUs uint64) uint64 {
+	z := seed + i*0x9e3779b97f4a7c15
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	z ^= z >> 31
+	return z % (maxUs + 1)
+}
