@@ -43,7 +43,23 @@ std::int64_t now_ns() noexcept {
     return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
-bool parker::park(std::int64_t deadline_ns) noexcept {
+bool parker::park(std::int64_t deadline_ns, std::int64_t spin_ns) noexcept {
+    if (spin_ns > 0) {
+        // Spinning leaves the state k_empty: an unpark meanwhile only stores the token.
+        const std::int64_t end = now_ns() + spin_ns;
+        for (;;) {
+            for (int i = 0; i < 64; ++i) {
+                if (m_state.load(std::memory_order_relaxed) == k_notified) {
+                    // Only the owner takes the token away, so it is still there: consume it.
+                    m_state.exchange(k_empty, std::memory_order_acquire);
+                    return true;
+                }
+                cpu_relax();
+            }
+            const std::int64_t now = now_ns();
+            if (now >= end || (deadline_ns >= 0 && now >= deadline_ns)) break;
+        }
+    }
     // k_notified -> k_empty consumes the token; k_empty -> k_parked announces the sleep.
     // Acquire pairs with the release in unpark(), so what the waker wrote before is visible.
     if (m_state.fetch_sub(1, std::memory_order_acquire) == k_notified) return true;

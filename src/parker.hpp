@@ -18,7 +18,9 @@ class parker {
 public:
     // Sleeps until unpark() (returns true) or until deadline_ns on the steady clock passes
     // (returns false); deadline_ns < 0 means no deadline. Only the owning thread calls it.
-    bool park(std::int64_t deadline_ns = -1) noexcept;
+    // With spin_ns > 0 it first watches for a token that long without announcing the sleep, so
+    // an unpark arriving meanwhile costs neither side a system call.
+    bool park(std::int64_t deadline_ns = -1, std::int64_t spin_ns = 0) noexcept;
     // Wakes the owner, or makes its next park() return at once. Any thread may call it.
     void unpark() noexcept;
 

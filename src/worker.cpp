@@ -45,6 +45,12 @@ constexpr int k_search_rounds = 3;
 // this far away (or it has none): 10 ms, well beyond the gaps between the wake-ups of a burst of
 // sleeping tasks, short enough that memory goes back soon after the burst.
 constexpr std::int64_t k_quiet_for_stacks_ns = 10'000'000;
+// How long a worker that found nothing to do watches for a wake-up before it sleeps in the kernel.
+// A task on another worker often answers within microseconds (a channel ping-pong, a mutex
+// hand-off): caught while spinning, the answer costs neither side a futex call, where a sleep
+// costs the waker a futex wake and this worker a futex wait and a reschedule. An idle runtime
+// spins once, when it goes idle.
+constexpr std::int64_t k_park_spin_ns = 20'000;
 // Pause iterations an outside waiter spins before it sleeps (about a microsecond).
 constexpr int k_outside_spin = 64;
 
@@ -175,7 +181,7 @@ struct worker_ops {
         // A quiet moment for the stack pool too ("Stack slabs"), unless a timed wait is due soon:
         // a burst of sleeping tasks would otherwise give back the stacks it is about to reuse.
         if (next_timer < 0 || next_timer - now_ns() > k_quiet_for_stacks_ns) give_back_surplus_stacks();
-        w.park.park(next_timer);
+        w.park.park(next_timer, k_park_spin_ns);
         // Still in the parked set: woken by a fiber's wake-up, a timeout or shutdown, not for work.
         if (s.m_idle->transition_to_unparked(w.index) == false) bump(w.counters.woken);
         w.searching = true;

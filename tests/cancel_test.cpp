@@ -5,6 +5,7 @@
 // watchdog that turns a hang into a failure, over 1, 2 and 4 workers. A gate occupies workers with
 // tasks that block their threads, so that a task spawned behind it has deterministically not
 // started when it is cancelled.
+#include "runtime_fixture.hpp"
 #include "test_support.hpp"
 
 #include <weft/weft.h>
@@ -60,20 +61,7 @@ private:
     std::vector<weft::future<void>> m_held;
 };
 
-class Cancel : public ::testing::TestWithParam<unsigned> {
-protected:
-    void SetUp() override { rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()}); }
-    void TearDown() override {
-        if (rt) {
-            finishes_within(k_watchdog, "teardown wait_idle", [&] { rt->wait_idle(); });
-            const auto s = rt->stats();
-            EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not finished";
-            rt.reset();
-        }
-    }
-    unsigned workers() const { return GetParam(); }
-    std::unique_ptr<weft::runtime> rt;
-};
+class Cancel : public weft_test::runtime_per_worker_count {};
 
 // Waits in a task until it sees its cancellation, letting other tasks of its worker run.
 void wait_until_cancelled() {

@@ -3,6 +3,7 @@
 // the task-local slot, weft::mutex and weft::counting_semaphore. Every test runs under a watchdog
 // that turns a hang into a failure, over 1, 2 and 4 workers.
 #include "api/c_handles.hpp"
+#include "runtime_fixture.hpp"
 #include "test_support.hpp"
 
 #include <weft/weft.h>
@@ -38,20 +39,7 @@ void spin_until(Pred pred) {
     while (!pred()) std::this_thread::yield();
 }
 
-class Suspend : public ::testing::TestWithParam<unsigned> {
-protected:
-    void SetUp() override { rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()}); }
-    void TearDown() override {
-        if (rt) {
-            finishes_within(k_watchdog, "teardown wait_idle", [&] { rt->wait_idle(); });
-            const auto s = rt->stats();
-            EXPECT_EQ(s.spawned, s.executed) << "tasks spawned but not run";
-            rt.reset();
-        }
-    }
-    unsigned workers() const { return GetParam(); }
-    std::unique_ptr<weft::runtime> rt;
-};
+class Suspend : public weft_test::runtime_per_worker_count {};
 
 // ---- section 1: waits suspend ----
 
