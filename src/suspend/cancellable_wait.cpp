@@ -18,9 +18,8 @@ namespace {
 // only by the rare canceller. 16 is a guess that keeps the canceller's walk short (16 locks).
 constexpr std::size_t k_stripes = 16;
 
-struct stripe {
+struct stripe : cancellable_wait::stripe_head {
     alignas(k_cache_line) std::mutex lock;
-    cancellable_wait *head = nullptr;  // guarded by lock
 };
 stripe g_stripes[k_stripes];
 
@@ -41,14 +40,12 @@ bool cancellable_wait::arm(waiter &w) noexcept {
     stripe = stripe_of_caller();
     struct stripe &s = g_stripes[stripe];
     std::lock_guard guard(s.lock);
-    prev = nullptr;
-    next = s.head;
-    if (next) next->prev = this;
-    s.head = this;
-    linked = true;
     // Under the stripe lock: a canceller that published before its walk reached this stripe is
-    // seen here; one that publishes later finds this registration.
-    return !cancel_requested(task, scope);
+    // seen here; one that publishes later finds this registration. A task already cancelled is
+    // never registered, so no canceller can wake a fiber that is not going to block.
+    if (cancel_requested(task, scope)) return false;
+    link_locked(s);
+    return true;
 }
 
 bool cancellable_wait::rearm(waiter &w) noexcept {
@@ -57,16 +54,29 @@ bool cancellable_wait::rearm(waiter &w) noexcept {
         return true;
     }
     assert(party == &w && "weft: a cancellable wait rearmed with another waiter");
-    std::lock_guard guard(g_stripes[stripe].lock);
-    // Reset and re-check under the lock the canceller wakes under: see "Cancelling a wait".
-    w.woken.store(0, std::memory_order_relaxed);
-    return !cancel_requested(task, scope);
-}
-
-void cancellable_wait::disarm() noexcept {
-    if (!linked) return;
     struct stripe &s = g_stripes[stripe];
     std::lock_guard guard(s.lock);
+    // Re-check under the lock the canceller wakes under: see "Cancelling a wait". A cancelled
+    // task leaves the table here, in the same critical section, with woken still 1: a later
+    // cancel (of this task or of any other) must not push this fiber, which is running and is not
+    // going to block again; a wake pushed now would resume it at its next, unrelated suspension.
+    if (cancel_requested(task, scope)) {
+        unlink_locked(s);
+        return false;
+    }
+    w.woken.store(0, std::memory_order_relaxed);
+    return true;
+}
+
+void cancellable_wait::link_locked(stripe_head &s) noexcept {
+    prev = nullptr;
+    next = s.head;
+    if (next) next->prev = this;
+    s.head = this;
+    linked = true;
+}
+
+void cancellable_wait::unlink_locked(stripe_head &s) noexcept {
     if (prev) {
         prev->next = next;
     } else {
@@ -75,6 +85,13 @@ void cancellable_wait::disarm() noexcept {
     if (next) next->prev = prev;
     prev = next = nullptr;
     linked = false;
+}
+
+void cancellable_wait::disarm() noexcept {
+    if (!linked) return;
+    struct stripe &s = g_stripes[stripe];
+    std::lock_guard guard(s.lock);
+    unlink_locked(s);
 }
 
 void wake_cancelled_waits() noexcept {

@@ -17,9 +17,10 @@
 //   2. block, then take the primitive's lock again and decide, in this order: the primitive
 //      completed the operation (a value was handed over, a permit granted, a claim won) -> report
 //      that, even if the task was cancelled meanwhile (so no value is ever lost or reported
-//      twice); the deadline passed -> time out; else rearm: under the stripe lock, reset the
-//      waiter's woken word and ask again whether the task is cancelled -> ECANCELED (the task
-//      unlinks itself from the primitive, as on a timeout); else block again.
+//      twice); the deadline passed -> time out; else rearm: under the stripe lock, ask again
+//      whether the task is cancelled -> leave the table in that same critical section and report
+//      ECANCELED (the task unlinks itself from the primitive, as on a timeout); else reset the
+//      waiter's woken word and block again.
 //   3. disarm (the registration's destructor): unlink under the stripe lock, before the frame
 //      holding the waiter and the registration goes away.
 // A canceller first publishes the cancellation (the cell's k_cancelled, or the scope's flag), then
@@ -31,8 +32,12 @@
 //   - wake() elects one of the event, the deadline and the cancel (woken: 0 -> 1), so the fiber is
 //     resumed once; a completer that loses that race to a cancel has still completed the operation
 //     under the primitive's lock, and step 2 reports the completion, not the cancellation;
-//   - a rearm resets woken and re-checks under the stripe lock, so a cancel between the task's
+//   - a rearm re-checks and resets woken under the stripe lock, so a cancel between the task's
 //     wake-up and its next block either sees woken == 0 and wakes it, or is seen by the re-check;
+//   - a task that finds itself cancelled (in step 1 or in a rearm) is out of the table before
+//     the stripe lock is dropped: no later cancel (every cancel walks every stripe) can push its
+//     fiber, which is running and not going to block, and a push then would resume it at its
+//     next, unrelated suspension (seen: a stale push resumed a fiber twice and crashed);
 //   - the canceller touches a registration (and through it the waiter) only under the stripe lock,
 //     which the task takes in step 3 before its frame goes; the chain of cells and scopes it reads
 //     is alive: the task is suspended, so its cell and its group are, and scopes hold their parents.
@@ -62,12 +67,17 @@ public:
     // Step 1: registers `w` (already prepared and linked by its primitive) when the caller is a
     // task. False when the task is cancelled: the caller then unlinks w and reports ECANCELED.
     bool arm(waiter &w) noexcept;
-    // Step 2, after a wake that completed nothing and did not time out: resets w's woken word and
-    // re-checks. False when the task is cancelled. For a wait that was not registered (not a task)
-    // only the reset.
+    // Step 2, after a wake that completed nothing and did not time out: re-checks, and resets w's
+    // woken word when the wait goes on. False when the task is cancelled (the registration is then
+    // gone and woken stays set). For a wait that was not registered (not a task) only the reset.
     bool rearm(waiter &w) noexcept;
     // Step 3; also run by the destructor. Idempotent.
     void disarm() noexcept;
+
+    // The list head of one stripe of the table (cancellable_wait.cpp); guarded by its lock.
+    struct stripe_head {
+        cancellable_wait *head = nullptr;
+    };
 
     // Canceller side (all guarded by the stripe lock).
     waiter *party = nullptr;
@@ -77,6 +87,10 @@ public:
     cancellable_wait *next = nullptr;
     std::size_t stripe = 0;
     bool linked = false;
+
+private:
+    void link_locked(stripe_head &s) noexcept;
+    void unlink_locked(stripe_head &s) noexcept;
 };
 
 // The canceller's walk: wakes every registered wait whose task is cancelled.
