@@ -38,9 +38,10 @@ constexpr std::uint32_t k_fairness_interval = 61;
 // Tasks taken from the injector per visit. 64 amortises the consumer lock over a cache line's
 // worth of work without hoarding what another worker could run (tuned on the seed benchmark).
 constexpr std::uint32_t k_injector_batch = 64;
-// Steal rounds over all victims before a searcher parks; a round ends with a yield so that a
-// spawner sharing the core runs.
+// Steal rounds over all victims before a searcher parks; the last ends with a yield so that a
+// spawner sharing the core runs, the others with a spin of k_search_pause pauses.
 constexpr int k_search_rounds = 3;
+constexpr int k_search_pause = 64;
 // A worker about to sleep gives surplus fiber stacks back only when its next timed wait is at least
 // this far away (or it has none): 10 ms, well beyond the gaps between the wake-ups of a burst of
 // sleeping tasks, short enough that memory goes back soon after the burst.
@@ -153,7 +154,16 @@ struct worker_ops {
         for (int round = 0; round < k_search_rounds; ++round) {
             if (task_cell *t = steal_round(s, w)) return t;
             if (s.m_shutdown.load(std::memory_order_relaxed)) break;
-            sched_yield();
+            // A fiber of this worker woken meanwhile (a reply from a task on another worker) is
+            // work too: stop searching and resume it, instead of yielding the core first.
+            if (w.fibers.has_ready()) break;
+            // Between rounds a short spin; only the last round yields the core (a system call,
+            // and an expensive one in a virtual machine), for a spawner that shares it.
+            if (round + 1 < k_search_rounds) {
+                for (int i = 0; i < k_search_pause; ++i) cpu_relax();
+            } else {
+                sched_yield();
+            }
         }
         return nullptr;
     }
