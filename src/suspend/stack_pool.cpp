@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <new>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
@@ -37,8 +38,12 @@ struct pool {
     // by give_back_surplus_stacks (a stale read only delays or repeats a cheap check).
     atomic<bool> surplus{false};
 };
-pool &the_pool() {
-    static pool *const p = new pool();  // never destroyed: workers may release stacks at exit
+pool &the_pool() noexcept {
+    // Built in static storage, never on the heap (a worker's first quiet moment asks for the pool,
+    // and must not allocate: the allocation-failure sweep found it), and never destroyed: workers
+    // may release stacks at exit.
+    alignas(pool) static unsigned char storage[sizeof(pool)];
+    static pool *const p = ::new (static_cast<void *>(storage)) pool();
     return *p;
 }
 
