@@ -37,7 +37,9 @@ bool idle_coordinator::transition_to_parked(std::uint32_t worker, bool was_searc
     const std::uint64_t before = m_state.fetch_add(delta, std::memory_order_seq_cst);
     m_sleepers.push_back(worker);
     m_is_parked[worker] = true;
-    return was_searching && searching_of(before) == 1;
+    // Nobody left searching (whether or not this worker was one): a task pushed since the last
+    // searcher stopped may have seen no parked worker to wake, so this worker must look.
+    return searching_of(before) == (was_searching ? 1u : 0u);
 }
 
 bool idle_coordinator::transition_to_unparked(std::uint32_t worker) noexcept {

@@ -7,10 +7,15 @@
 // searcher on its behalf, so a burst of spawns wakes one worker, not all. A searcher that finds
 // work and was the last one wakes another parked worker, so parallelism spreads one hop at a time.
 //
-// No lost wake-up: a spawner pushes its task and then loads the state; the last searcher to park
-// first publishes its parking (a seq_cst read-modify-write on the state) and then rechecks every
-// queue. Sequential consistency of those two pairs means that either the spawner sees the parked
-// worker with no searcher (and wakes it), or the worker's recheck sees the task (and it stays up).
+// No lost wake-up: a spawner pushes its task and then loads the state; a worker that parks and
+// leaves nobody searching first publishes its parking (a seq_cst read-modify-write on the state)
+// and then rechecks every queue. Sequential consistency of those two pairs means that either the
+// spawner sees the parked worker with no searcher (and wakes it), or the worker's recheck sees the
+// task (and it stays up). The recheck is owed by every such worker, not only by the last searcher:
+// a worker refused as a searcher (half the workers already were) may park after the last searcher
+// has found work and left, and a task that searcher's worker pushes next, just before its task
+// blocks the thread, would otherwise wait for a wake-up nobody sends (the chaos build hung on this
+// once in about 20 runs; the model reproduces it with a blocking task, BUG_ONLY_SEARCHER_RECHECKS).
 // Invariant: if a task is queued and every worker is parked, a wake-up is on its way.
 // Rejected: waking on every spawn (tokio measured the thundering herd; it also burns a syscall per
 // spawn), and no searching state (every spawn would wake a worker while others are about to find
@@ -45,8 +50,8 @@ public:
     bool transition_to_searching() noexcept;
     // A searcher found work; true when it was the last searcher (it should then wake another).
     bool transition_from_searching() noexcept;
-    // Before sleeping: leave searching (if it was) and join the parked set. Returns true when it
-    // was the last searcher, which must then recheck every queue before it sleeps.
+    // Before sleeping: leave searching (if it was) and join the parked set. Returns true when no
+    // worker is left searching; the caller must then recheck every queue before it sleeps.
     bool transition_to_parked(std::uint32_t worker, bool was_searching) noexcept;
     // A parked worker that found work on its recheck, or that was woken for another reason, leaves
     // the parked set. True when it removed itself; false when a notifier already had (it is then

@@ -10,7 +10,10 @@
  *     once when it is set and consumes it).
  * Queues are counts: a worker takes one task from its own queue, the injector or another
  * worker's queue in one atomic step (the queue itself is checked in work_stealing_queue.pml).
- * Running a task is instantaneous apart from the optional spawn.
+ * Running a task is instantaneous apart from the optional spawn, except that up to NBLOCK tasks
+ * (fewer than NW) may block their worker's thread for good after their spawn, as a task blocked
+ * in a system call or a latch does: the child it spawned into its own queue must then be run by
+ * another worker.
  *
  * Properties:
  *   - no lost wake-up: when nothing in the system can move any more (every worker asleep,
@@ -28,6 +31,11 @@
  *   BUG_NO_RECHECK    the last searcher parks without rechecking the queues
  *   BUG_LOAD_BEFORE_PUSH the spawner loads (searching, parked) before pushing its task, so
  *                     neither it nor the last searcher's recheck need see the other
+ *   BUG_ONLY_SEARCHER_RECHECKS only a worker that was searching rechecks when it parks as the
+ *                     last one; a worker that was not admitted as a searcher parks without a
+ *                     recheck even when no searcher is left to cover it. A task pushed between
+ *                     the last searcher's exit and that park is stranded when its worker then
+ *                     blocks (needs NBLOCK >= 1; the chaos build once hung on exactly this)
  *   BUG_STALE_TOKEN   the protocol exactly as first described: a last searcher that finds work
  *                     on its recheck but has already been taken out of the set by a notifier
  *                     goes searching without consuming the token the notifier sets, so a later
@@ -45,6 +53,9 @@
 #endif
 #ifndef NCHILD
 #define NCHILD 1        /* tasks that running tasks may spawn into their worker's own queue */
+#endif
+#ifndef NBLOCK
+#define NBLOCK 0        /* tasks that block their worker for good after their spawn (< NW) */
 #endif
 
 #define NOBODY 255
@@ -66,6 +77,7 @@ byte mtx = 0;           /* 0: free, else holder id + 1 */
 byte q[NW];             /* tasks in each worker's queue */
 byte inj = 0;           /* tasks in the global injector */
 byte children = NCHILD; /* spawns still allowed */
+byte blocks = NBLOCK;   /* blocking tasks still allowed */
 
 inline lock(id)   { atomic { mtx == 0 -> mtx = id + 1 } }
 inline unlock()   { mtx = 0 }
@@ -164,6 +176,9 @@ proctype Worker(byte me)
 {
     bool srch = 0;      /* counted in `searching` */
     bool last, found;
+#ifdef BUG_ONLY_SEARCHER_RECHECKS
+    bool srch_before;
+#endif
     byte i, w;
 
 top:
@@ -206,11 +221,19 @@ search:
 park:
     /* transition_to_parked */
     lock(me);
+#ifdef BUG_ONLY_SEARCHER_RECHECKS
+    srch_before = srch;
+#endif
     d_step {
         if
-        :: srch -> bk_assert(searching > 0); searching--; last = (searching == 0); srch = 0
-        :: else -> last = 0
+        :: srch -> bk_assert(searching > 0); searching--; srch = 0
+        :: else -> skip
         fi;
+#ifndef BUG_ONLY_SEARCHER_RECHECKS
+        last = (searching == 0);    /* nobody left searching to cover a late push: recheck */
+#else
+        last = (searching == 0 && srch_before);
+#endif
         parked++; inset[me] = 1; nset++;
         bk_assert(parked == nset)
     };
@@ -219,9 +242,10 @@ park:
     if
     :: last ->
        last = 0;
-       /* The last searcher rechecks every queue: a task pushed after it stopped searching
-        * but before the pusher could see it parked would otherwise be stranded.  Its
-        * decrement and these loads pair with the pusher's push and state load (Dekker). */
+       /* A worker that leaves nobody searching rechecks every queue: a task pushed after the
+        * last searcher stopped but before the pusher could see this worker parked would
+        * otherwise be stranded.  Its update of the counts and these loads pair with the
+        * pusher's push and state load (Dekker). */
        found = (inj > 0);
        i = 0;
        do
@@ -284,7 +308,13 @@ running:
        fi
     :: true -> skip
     fi;
-    goto top
+    if
+    :: atomic { blocks > 0 -> blocks-- }; goto end_blocked
+    :: true -> skip
+    fi;
+    goto top;
+end_blocked:    /* the task blocks its thread for good: a valid end state */
+    false
 }
 
 /* Fires only when nothing else can move: every worker asleep (or, on a deadlock, stuck on
