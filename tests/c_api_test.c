@@ -23,6 +23,19 @@ static int g_passed, g_failed;
         }                                                                        \
     } while (0)
 
+/* For what the rest of a test builds on (a handle it waits on): stop here, with the summary so far,
+   instead of spinning on a task that was never spawned (weft_spawn gives NULL and ENOMEM under a
+   memory limit). */
+#define REQUIRE(cond)                                                                  \
+    do {                                                                               \
+        CHECK(cond);                                                                   \
+        if (!(cond)) {                                                                 \
+            fprintf(stderr, "c_api_test: stopping after a failed requirement (%d passed, %d failed)\n", \
+                    g_passed, g_failed);                                               \
+            exit(1);                                                                   \
+        }                                                                              \
+    } while (0)
+
 int weft_c99_header_compiles(void);
 
 static void *as_ptr(uintptr_t v) { return (void *)v; }
@@ -72,7 +85,7 @@ static void test_init_and_workers(void) {
 
 static void test_spawn_await(void) {
     weft_future *f = weft_spawn(identity, as_ptr(1234));
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     CHECK(as_int(weft_await(f)) == 1234);
     CHECK(as_int(weft_await(weft_spawn(fib, as_ptr(18)))) == 2584);
 
@@ -100,7 +113,7 @@ static void test_get_repeatable_and_timeout(void) {
     atomic_init(&g.started, 0);
     atomic_init(&g.open, 0);
     weft_future *f = weft_spawn(wait_for_gate, &g);
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     while (!atomic_load(&g.started)) sched_yield();
     void *r = NULL;
     CHECK(weft_future_get_timeout(f, 1, &r) == ETIMEDOUT);
@@ -130,6 +143,7 @@ static void test_cancel(void) {
     atomic_int started;
     atomic_init(&started, 0);
     weft_future *f = weft_spawn(until_cancelled, &started);
+    REQUIRE(f != NULL);
     while (!atomic_load(&started)) sched_yield();
     CHECK(weft_future_is_cancelled(f) == 0);
     weft_future_cancel(f);
@@ -142,14 +156,14 @@ static void test_when_all_any(void) {
     weft_future *fs[8];
     for (int i = 0; i < 8; ++i) fs[i] = weft_spawn(identity, as_ptr((uintptr_t)i));
     weft_future *all = weft_when_all(fs, 8);
-    CHECK(all != NULL);
+    REQUIRE(all != NULL);
     CHECK(weft_await(all) == NULL);
     for (int i = 0; i < 8; ++i) {
         CHECK(weft_future_is_ready(fs[i]) == 1);
         CHECK(as_int(weft_future_get(fs[i])) == (uintptr_t)i);
     }
     weft_future *none = weft_when_all(NULL, 0);
-    CHECK(none != NULL);
+    REQUIRE(none != NULL);
     if (none) {
         CHECK(weft_future_get_timeout(none, -1, NULL) == 0);
         weft_future_release(none);
@@ -176,7 +190,7 @@ static void test_when_all_any(void) {
     mixed[0] = weft_spawn(wait_for_gate, &g);
     mixed[1] = weft_spawn(identity, as_ptr(3));
     weft_future *any = weft_when_any(mixed, 2);
-    CHECK(any != NULL);
+    REQUIRE(any != NULL);
     CHECK(as_int(weft_await(any)) == 1);
     atomic_store(&g.open, 1);
     CHECK(as_int(weft_await(mixed[0])) == 77);
@@ -187,7 +201,7 @@ static void test_when_all_any(void) {
 
 static void test_then(void) {
     weft_future *t = weft_future_then(weft_spawn(identity, as_ptr(41)), add_one);
-    CHECK(t != NULL);
+    REQUIRE(t != NULL);
     CHECK(as_int(weft_await(t)) == 42);
     /* Chains. */
     weft_future *c = weft_spawn(identity, as_ptr(0));
@@ -234,10 +248,10 @@ static void test_then_waits_for_its_input(void) {
     atomic_store(&g_awaiter_started, 0);
     atomic_store(&g_then_ready, 0);
     weft_future *awaiter = weft_spawn(awaiting_task, NULL);
-    CHECK(awaiter != NULL);
+    REQUIRE(awaiter != NULL);
     while (!atomic_load(&g_awaiter_started)) sched_yield();
     weft_future *t = weft_future_then(weft_spawn(source_fn, as_ptr(41)), checking_map);
-    CHECK(t != NULL);
+    REQUIRE(t != NULL);
     atomic_store(&g_then_future, t);
     atomic_store(&g_then_ready, 1);
     void *r = weft_await(awaiter);
@@ -272,7 +286,7 @@ static void test_shutdown_restarts(void) {
     CHECK(atomic_load(&ran) == 10000);
     weft_shutdown();
     weft_future *f = weft_spawn(identity, as_ptr(8)); /* restarts the runtime */
-    CHECK(f != NULL);
+    REQUIRE(f != NULL);
     CHECK(as_int(weft_await(f)) == 8);
     CHECK(weft_workers() >= 1);
     weft_shutdown();
