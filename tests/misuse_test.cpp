@@ -105,6 +105,18 @@ protected:
 
 // ---- combinators given an empty future ----
 
+TEST_P(Misuse, WhenAnyOfNoInputsIsAnErrorAndWhenAllOfNoneIsReady) {
+    // when_any of nothing has no index to give (C: EINVAL); when_all of nothing is trivially done.
+    const std::vector<weft::future<int>> none;
+    EXPECT_THROW(weft::when_any(none), std::invalid_argument);
+    auto all = weft::when_all(none);
+    all.get();
+    std::vector<weft_future *> c_none;
+    errno = 0;
+    EXPECT_EQ(weft_when_any(c_none.data(), 0), nullptr);
+    EXPECT_EQ(errno, EINVAL);
+}
+
 TEST_P(Misuse, CombinatorsRejectAnEmptyFuture) {
     auto body = [&] {
         std::vector<weft::future<int>> fs;

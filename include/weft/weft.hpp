@@ -287,9 +287,11 @@ future<void> when_all(const std::vector<future<T>> &futures) {
     return future<void>(detail::when_all_cells(cells.data(), cells.size()));
 }
 // Resolves to the index of the first input found ready. The inputs stay valid.
-// Throws std::logic_error when an input is empty, like when_all.
+// Throws std::logic_error when an input is empty, like when_all, and std::invalid_argument when
+// there are no inputs (no index could ever be the answer; the C API gives EINVAL).
 template <class T>
 future<std::size_t> when_any(const std::vector<future<T>> &futures) {
+    if (futures.empty()) throw std::invalid_argument("weft::when_any: no input futures");
     const auto cells = detail::input_cells(futures, "weft::when_any: an input future has no state");
     return future<std::size_t>(detail::when_any_cells(cells.data(), cells.size()));
 }
