@@ -4,10 +4,13 @@
 // reference count. A spawn with a future starts with two references (the queue's and the
 // future's), a detached spawn with one. Exactly one party runs the task: whoever sets k_claimed
 // first — the worker that popped it, or a thread awaiting its future (it may run the awaited task
-// inline rather than wait). A queue entry whose claim was lost is dropped by whoever pops it,
+// inline rather than wait). A worker awaiting a task in its own queue first takes the entry out
+// ("Taking an awaited entry", work_stealing_queue.hpp) and then claims it as a popper does, holding
+// the queue's reference. A queue entry whose claim was lost is dropped by whoever pops it,
 // releasing the queue's reference; so a cell is never freed while a queue still holds it.
-// An awaiter that claims a queued task runs it without taking the queue's reference: the entry
-// is still in some queue, and the popper drops that reference when it finds the claim lost.
+// An awaiter that claims a task queued elsewhere (another worker's queue, the injector) runs it
+// without taking the queue's reference: the entry is still there, and the popper drops that
+// reference when it finds the claim lost.
 // Completion publishes k_done (release, paired with the waiters' acquire of state) and drops the
 // runner's reference in a single compare-and-swap when nobody waits; when k_waiter is set it sets
 // k_done, fires the parking-lot records, and only then drops its reference, so the cell cannot be

@@ -22,10 +22,39 @@
 // the fairness pop of its oldest task, and moving half its queue to the injector on overflow.
 // Invariants: steal <= real <= steal + capacity; tail - steal <= capacity; between operations
 // steal == real and real <= tail.
-// Rejected: Chase-Lev's single-item CAS steal repeated n times (n CASes per steal-half), and an
-// owner that pops from the head with a CAS like tokio's FIFO queue (fork-join needs the newest
-// task first, and every pop would pay a CAS). The model src/work_stealing_queue.pml checks this
-// protocol exhaustively for small capacities (see docs/models.md).
+//
+// Protocol "Taking an awaited entry". A task that awaits a child still in its worker's queue runs
+// it inline, and must take its entry out of the queue as it does (fork-join speed): an entry left
+// behind is dead (its task has run) but still holds the queue's reference on the cell, and costs a
+// pop, a load of the cell's state and a reference drop later; children awaited in spawn order, the
+// oldest first, left one per await, and they filled the queue. The owner's remove(task) takes any
+// entry out, not only the newest:
+//   Where. push() records each entry's position p in its cell (task_cell::next, unused while the
+//     cell sits in a worker queue; written by the owner of the queue, read only by that owner).
+//     It is a hint: the cell may have moved (stolen, moved to the injector) and `next` may hold
+//     anything. The entry is at p when real <= p < tail and slot p holds the task; only the owner
+//     writes slots and a cell has at most one queue entry, so that check cannot be fooled.
+//   Claim. As the owner's pop, but for positions [p, tail): store tail = p, then load head (both
+//     seq_cst, the same Dekker pair with the thief's CAS-then-reload). If p >= real, no thief
+//     has claimed position p, and none can claim [p, old tail) until tail is raised again (a later
+//     claim clips to p). Otherwise give the positions back (tail = old tail) and report false: the
+//     caller claims the task in place and the entry stays, dead, until somebody pops it.
+//   Fill the gap. The newest entry moves into slot p (an owner-only relaxed store; its cell's
+//     position is rewritten), then tail = old tail - 1 with release, pairing with the thieves'
+//     acquire of tail as a push does. Thieves read only slots below the tail they loaded, and a
+//     claim made before the Dekker pair covers positions below real <= p, which are not touched.
+// So the queue's order changes: the newest entry takes the removed one's place. For the worker
+// that is harmless (it awaits the rest, or pops them, in any order); a thief may now take that
+// entry with the older half. Cost: one seq_cst store and load, as a pop, and one slot move.
+// Rejected: leaving the dead entry and dropping dead entries from the top of the queue at every
+// await (what weft did first: a peek, a state load, a pop and a reference drop per dead entry;
+// skynet on one worker ran 51.1M instructions against 40.2M before suspension); closing the gap by
+// moving every newer entry down one slot, which keeps the order (measured: 51.8M on the same
+// skynet, against 46.3M for the single move, since children awaited oldest first move 4.5 entries
+// per await on average); a hole (a null slot) instead of filling the gap (thieves and the loop would
+// have to skip null entries, and a thief that copied the slot before the owner nulled it would hold
+// the task too); exchanging slots on the thief's side (an atomic read-modify-write per stolen task,
+// what "Claim and clip" exists to avoid).
 #pragma once
 
 #include "sync.hpp"
@@ -64,6 +93,7 @@ public:
         // Acquire pairs with the thief's release of head: its copies of old slots are finished.
         const std::uint32_t s = steal_of(m_head.load(std::memory_order_acquire));
         if (t - s > m_mask) return false;
+        note_position(task, t);
         m_slots[t & m_mask].store(task, std::memory_order_relaxed);
         // Release pairs with the thief's acquire load of tail: the slot is written.
         m_tail.store(t + 1, std::memory_order_release);
@@ -71,14 +101,6 @@ public:
     }
 
     // Owner: takes the newest task; nullptr only when the queue is empty.
-    // Owner only: the newest task, without taking it; nullptr when the queue looks empty. Only a
-    // hint (a thief may take it at any moment): act on it through pop().
-    task_cell *peek_newest() const noexcept {
-        const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
-        if (t == real_of(m_head.load(std::memory_order_acquire))) return nullptr;
-        return m_slots[(t - 1) & m_mask].load(std::memory_order_relaxed);
-    }
-
     task_cell *pop() noexcept {
         for (;;) {
             const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
@@ -104,6 +126,34 @@ public:
             // again, so that "empty" is never reported while a task is still here.
             wait_for_steal_to_end();
         }
+    }
+
+    // Owner: takes `task` out of the queue, wherever it sits, when it is there and no thief has
+    // claimed it; the newest entry takes its place. False, with nothing changed, otherwise.
+    // See "Taking an awaited entry".
+    bool remove(task_cell *task) noexcept {
+        const std::uint32_t t = m_tail.load(std::memory_order_relaxed);
+        const std::uint32_t p = position_hint(task);
+        // Relaxed: a first filter only; the seq_cst load below decides.
+        const std::uint32_t r = real_of(m_head.load(std::memory_order_relaxed));
+        if (p - r >= t - r || m_slots[p & m_mask].load(std::memory_order_relaxed) != task) return false;
+        // seq_cst store then seq_cst load: the owner's half of the Dekker pair, as in pop().
+        m_tail.store(p, std::memory_order_seq_cst);
+        const std::uint64_t h = m_head.load(std::memory_order_seq_cst);
+        if (static_cast<std::int32_t>(p - real_of(h)) < 0) {
+            // A thief claimed position p (its claim may yet be clipped and leave the task here;
+            // the caller then claims it in place). Release, as in pop().
+            m_tail.store(t, std::memory_order_release);
+            return false;
+        }
+        if (p != t - 1) {
+            task_cell *moved = m_slots[(t - 1) & m_mask].load(std::memory_order_relaxed);
+            note_position(moved, p);
+            m_slots[p & m_mask].store(moved, std::memory_order_relaxed);
+        }
+        // Release pairs with the thief's acquire load of tail: the moved slot is written.
+        m_tail.store(t - 1, std::memory_order_release);
+        return true;
     }
 
     // Owner: takes the oldest task, for fairness. nullptr when empty or a steal is in flight.
@@ -190,6 +240,18 @@ private:
                 sched_yield();
             }
         }
+    }
+
+    // The position hint of "Taking an awaited entry", kept in the cell's `next` link while it
+    // sits in a worker queue. Relaxed: written and read by the owner of the queue; a thief's push
+    // into its own queue may rewrite it while the old owner reads it (the hint is then wrong, and
+    // remove() finds the slot does not match).
+    static void note_position(task_cell *task, std::uint32_t position) noexcept {
+        task->next.store(reinterpret_cast<task_cell *>(static_cast<std::uintptr_t>(position)),
+                         std::memory_order_relaxed);
+    }
+    static std::uint32_t position_hint(const task_cell *task) noexcept {
+        return static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(task->next.load(std::memory_order_relaxed)));
     }
 
     static constexpr std::uint64_t pack(std::uint32_t steal, std::uint32_t real) noexcept {

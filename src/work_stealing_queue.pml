@@ -3,7 +3,9 @@
 /*
  * What is modelled (src/work_stealing_queue.hpp):
  *   - one owner that pushes NT distinct tasks (0 .. NT-1), pops LIFO from the tail, takes its
- *     oldest task ("fair" pop) and, when the ring is full, moves half of it to the injector;
+ *     oldest task ("fair" pop), takes any task it pushed out of the ring by its position hint
+ *     (remove, "Taking an awaited entry": the newest entry fills the gap) and, when the ring is
+ *     full, moves half of it to the injector;
  *   - NTHIEVES thieves running steal_half against this one queue.
  * A task "is taken" when the owner pops it, a thief copies it into its own queue, or the owner
  * moves it to the injector.  taken[task] counts that; it must never reach 2, and once every
@@ -28,6 +30,7 @@
  *                       can back off and leave the task behind)
  *   BUG_PUSH_USES_REAL  push checks room against head.real instead of head.steal, so it may
  *                       overwrite a slot a thief is still copying
+ *   BUG_REMOVE_NO_CHECK remove does not re-load head after lowering the tail to the entry
  *   BUG_UNSIGNED_DIFF   the thief takes tail - real and the clip as unsigned differences: tail
  *                       can be below real (an owner pop in progress, or a stale tail), and the
  *                       wrapped difference makes the thief claim and copy a huge range
@@ -50,6 +53,7 @@ short tail = 0;         /* written only by the owner */
 short hs = 0;           /* head.steal: start of the range a thief has claimed */
 short hr = 0;           /* head.real: first position not claimed; hs == hr when no steal runs */
 byte  taken[NT];        /* how many times each task was taken */
+short pos[NT];          /* the position hint push records in each task (task_cell::next) */
 byte  injected = 0;     /* tasks moved to the global injector */
 byte  finished = 0;     /* thieves that have stopped */
 bool  reported_empty = 0;  /* ghost: the owner's last pop said "empty" and it has not pushed since */
@@ -73,7 +77,7 @@ inline push(task)
 #else
        :: (t - s < C) ->       /* slots in [s, t) may still be read by a thief: stay clear */
 #endif
-          buf[t % C] = task;
+          d_step { buf[t % C] = task; pos[task] = t };   /* the hint: owner-only, like the slot */
           tail = t + 1;        /* publishes the slot to thieves */
           break
        :: else ->
@@ -165,15 +169,50 @@ inline pop_oldest()
     fi
 }
 
+/* Owner: take task x out of the ring wherever it sits, by its position hint, if it is still
+ * there and no thief claimed it; the newest entry moves into its slot.  x may have been popped,
+ * stolen or moved to the injector already: then the hint is stale and the check must refuse it. */
+inline remove(x)
+{
+    d_step { t = tail; r = hr; p = pos[x]; ok = (p - r >= 0 && t - p > 0 && buf[p % C] == x) };
+    if
+    :: ok ->
+       tail = p;               /* SC store: a thief that claims after this clips to p */
+#ifndef BUG_REMOVE_NO_CHECK
+       d_step { r = hr };      /* SC load: sees any claim made before the store */
+#endif
+       if
+       :: (p - r >= 0) ->
+          d_step {
+              take(x);
+              if
+              :: p != t - 1 -> buf[p % C] = buf[(t - 1) % C]; pos[buf[p % C]] = p
+              :: else -> skip
+              fi
+          };
+          tail = t - 1         /* publishes the moved slot */
+       :: else -> tail = t     /* a thief claimed it: give the positions back */
+       fi
+    :: else -> skip
+    fi
+}
+
 proctype Owner()
 {
-    short t, s, r;
-    byte i, ok, next = 0;
+    short t, s, r, p;
+    byte i, ok, x, next = 0;
 
     do
     :: next < NT -> reported_empty = 0; push(next); next++
     :: pop()
     :: pop_oldest()
+    :: next > 0 ->
+       x = 0;                  /* any task pushed so far */
+       do
+       :: x + 1 < next -> x++
+       :: break
+       od;
+       remove(x)
     :: next == NT -> break
     od;
 

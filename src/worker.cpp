@@ -211,50 +211,34 @@ struct worker_ops {
 };
 
 namespace {
-bool run_if_newest_queued(worker &w, task_cell *cell) noexcept {
-    // Entries of tasks an awaiter claimed and ran inline are dead: drop them now, as the loop
-    // would, so that awaiting children in spawn order (the oldest first) does not fill the queue
-    // with them (measured: skynet ran up to 3 times slower while they overflowed into the
-    // injector). A peek first, so that a wait for anything but the newest task costs no pop.
-    task_cell *top;
-    for (;;) {
-        top = w.queue.peek_newest();
-        if (!top) return false;
-        const std::uint32_t s = top->state.load(std::memory_order_relaxed);
-        const bool dead = top != cell && !(s & k_detached) && (s & k_claimed);
-        if (top != cell && !dead) return false;
-        task_cell *popped = w.queue.pop();
-        if (popped != top) {  // a thief took it meanwhile (and with it the whole queue)
-            if (popped) w.queue.push(popped);
+// The body of run_awaited_inline, inlined into wait_done too (the await of fork-join code).
+[[gnu::always_inline]] inline bool run_awaited_here(worker &w, task_cell *cell) noexcept {
+    // Claimed covers done: a finished task was claimed by whoever ran it.
+    if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || !w.fibers.has_inline_room())
+        return false;
+    // The fork-join fast path: the awaited child is in this worker's own queue. Its entry comes
+    // out with it ("Taking an awaited entry", work_stealing_queue.hpp), so that no dead entry stays
+    // behind, and the queue's reference passes to this runner.
+    if (w.queue.remove(cell)) {
+        const claim_outcome outcome = try_claim(cell);
+        if (outcome == claim_outcome::lost) {
+            release(cell);  // claimed by someone else meanwhile: drop the queue's reference and wait
             return false;
         }
-        if (top == cell) break;
-        release(top);
+        execute_or_skip(outcome, cell, &w.sched, true);
+        bump(w.counters.executed);  // a task of this worker's runtime, run on this worker
+        return true;
     }
-    // Popped rather than only claimed, so that no dead entry stays behind in the queue (in
-    // fork-join code every await would otherwise leave one, and they fill the queue: measured,
-    // fib(30) ran 1.5 to 3 times slower that way).
-    const claim_outcome outcome = try_claim(top);
-    if (outcome == claim_outcome::lost) {
-        release(top);  // claimed by someone else meanwhile: drop the queue's reference and wait
-        return false;
-    }
-    execute_or_skip(outcome, top, &w.sched, true);
-    worker_ops::note_executed(w.sched);
-    return true;
-}
-}  // namespace
-
-bool run_awaited_inline(worker &w, task_cell *cell) noexcept {
-    if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || w.fibers.headroom() <= k_inline_headroom)
-        return false;
-    // The fork-join fast path: the awaited child on top of this worker's own queue.
-    if (run_if_newest_queued(w, cell)) return true;
+    // Elsewhere (another worker's queue, the injector), or a thief claimed its entry: run it here
+    // all the same if nobody has claimed it; whoever pops the entry later finds the claim lost.
     const claim_outcome outcome = try_claim(cell);
     if (outcome == claim_outcome::lost) return false;
     worker_ops::run_claimed_inline(w, cell, outcome);
     return true;
 }
+}  // namespace
+
+bool run_awaited_inline(worker &w, task_cell *cell) noexcept { return run_awaited_here(w, cell); }
 
 void run_worker_loop(worker &w) noexcept {
     scheduler &s = w.sched;
@@ -325,16 +309,21 @@ bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
     return outside_wait(target, deadline_ns);
 }
 
-void wait_done(task_cell *cell) { wait_done_until(cell, -1); }
-
 namespace {
-// Kept out of line so that the fast path below stays a leaf-like function without a frame for it.
+// Kept out of line so that the fast paths below stay leaf-like functions without a frame for it.
 [[gnu::noinline]] bool wait_done_slow(task_cell *cell, std::int64_t deadline_ns) {
     worker *const self = t_context.self;
     if (!self) return outside_wait(cell_target(cell), deadline_ns);
     return wait_in_task(*self, cell_target(cell), deadline_ns);
 }
 }  // namespace
+
+void wait_done(task_cell *cell) {
+    // future::get tested done before calling; run_awaited_here refuses a claimed (so a done) task.
+    worker *const self = t_context.self;
+    if (self && run_awaited_here(*self, cell)) return;
+    if (!is_done(cell)) wait_done_slow(cell, -1);
+}
 
 bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;

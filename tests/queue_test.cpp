@@ -1,4 +1,4 @@
-// The work-stealing queue alone: owner push/pop/pop_oldest/take_older_half and concurrent steal-half.
+// The work-stealing queue alone: owner push/pop/pop_oldest/take_older_half/remove and concurrent steal-half.
 #include "test_support.hpp"
 #include "work_stealing_queue.hpp"
 
@@ -141,6 +141,45 @@ TEST_P(QueueCapacity, StealHalfIsLimitedByTheThiefsRoom) {
     EXPECT_EQ(thief.free_slots(), cap == 2 ? 1u : 0u);
 }
 
+// "Taking an awaited entry": any entry can be taken out; the newest fills its place.
+TEST_P(QueueCapacity, RemoveTakesAnyEntryAndTheNewestFillsTheGap) {
+    const std::uint32_t cap = GetParam();
+    tokens t(cap + 1);
+    work_stealing_queue q(cap);
+    // Wrap the positions around first, so that remove meets slots of an earlier lap.
+    for (std::uint32_t i = 0; i < cap + cap / 2; ++i) {
+        ASSERT_TRUE(q.push(t.at(0)));
+        ASSERT_EQ(q.pop(), t.at(0));
+    }
+    for (std::uint32_t i = 0; i < cap; ++i) ASSERT_TRUE(q.push(t.at(i)));
+    EXPECT_FALSE(q.remove(t.at(cap)));  // never queued
+    ASSERT_TRUE(q.remove(t.at(0)));     // the oldest: the newest takes its slot
+    EXPECT_FALSE(q.remove(t.at(0)));    // gone (its old slot now holds another task)
+    std::vector<task_cell *> rest;
+    while (task_cell *c = q.pop()) rest.push_back(c);
+    ASSERT_EQ(rest.size(), cap - 1);
+    std::vector<int> seen(cap, 0);
+    for (task_cell *c : rest) ++seen[t.index(c)];
+    for (std::uint32_t i = 1; i < cap; ++i) EXPECT_EQ(seen[i], 1) << "token " << i;
+    EXPECT_EQ(rest.back(), t.at(cap - 1));  // it sits where token 0 was: popped last
+    EXPECT_FALSE(q.has_work());
+}
+
+TEST_P(QueueCapacity, RemoveRefusesAnEntryAThiefTook) {
+    const std::uint32_t cap = GetParam();
+    tokens t(cap);
+    work_stealing_queue q(cap), thief(cap);
+    for (std::uint32_t i = 0; i < cap; ++i) ASSERT_TRUE(q.push(t.at(i)));
+    const auto got = q.steal_half_into(thief);
+    ASSERT_EQ(got.status, steal_status::taken);
+    for (std::uint32_t i = 0; i < got.count; ++i) EXPECT_FALSE(q.remove(t.at(i))) << "token " << i;
+    // The stolen ones sit in the thief's queue now, where its owner can remove them.
+    for (std::uint32_t i = 1; i < got.count; ++i) EXPECT_TRUE(thief.remove(t.at(i))) << "token " << i;
+    for (std::uint32_t i = got.count; i < cap; ++i) EXPECT_TRUE(q.remove(t.at(i))) << "token " << i;
+    EXPECT_FALSE(q.has_work());
+    EXPECT_FALSE(thief.has_work());
+}
+
 TEST_P(QueueCapacity, StealFromEmptyReportsEmpty) {
     work_stealing_queue victim(GetParam()), thief(GetParam());
     EXPECT_EQ(victim.steal_half_into(thief).status, steal_status::empty);
@@ -225,6 +264,12 @@ TEST_P(QueueRace, EveryTokenTakenExactlyOnce) {
             if (task_cell *c = owner_q.pop()) take(c);
         } else if (r == 2) {
             if (task_cell *c = owner_q.pop_oldest()) take(c);
+        } else if (r == 3 && next > 0) {
+            // An await: one of the last few pushed, which may be here, stolen or taken already.
+            const std::size_t back = rng.below(cap < 8 ? cap : 8u) + 1;
+            if (back <= next && taken[next - back].load(std::memory_order_relaxed) == 0 &&
+                owner_q.remove(t.at(next - back)))
+                take(t.at(next - back));
         }
     }
     for (auto &th : threads) th.join();

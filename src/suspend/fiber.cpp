@@ -3,6 +3,7 @@
 
 #include "platform/sanitizers.hpp"
 #include "scheduler.hpp"
+#include "suspend/waiter.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -103,8 +104,7 @@ void worker_fibers::attach(worker &w) noexcept {
         std::size_t size = 0;
         pthread_attr_getstack(&attr, &addr, &size);
         pthread_attr_destroy(&attr);
-        m_main.low = static_cast<char *>(addr);
-        m_main.size = size;
+        set_extent(&m_main, static_cast<char *>(addr), size);
     }
 #if defined(WEFT_TSAN)
     m_main.tsan_fiber = __tsan_get_current_fiber();
@@ -121,6 +121,18 @@ void worker_fibers::detach() noexcept {
     m_main_idle = false;
 }
 
+void worker_fibers::set_extent(fiber *f, char *low, std::size_t size) noexcept {
+    f->low = low;
+    f->size = size;
+    if (!low) return;
+    const char *floor = low;
+    // ThreadSanitizer records at most 65,536 frames per stack (it stops with a CHECK failure past
+    // that): under it, every stack counts as a fiber-sized one, so await chains move to a fresh
+    // fiber long before.
+    if (k_tsan_build && size > k_fiber_stack_bytes) floor = low + size - k_fiber_stack_bytes;
+    f->inline_floor = floor + k_inline_headroom;
+}
+
 fiber *worker_fibers::make_fiber() noexcept {
     const stack_region stack = take_stack();
     if (!stack.low) return nullptr;
@@ -131,8 +143,7 @@ fiber *worker_fibers::make_fiber() noexcept {
         fiber();
     f->home = m_worker;
     f->stack = stack;
-    f->low = stack.low;
-    f->size = static_cast<std::size_t>(reinterpret_cast<char *>(f) - stack.low);
+    set_extent(f, stack.low, static_cast<std::size_t>(reinterpret_cast<char *>(f) - stack.low));
     f->canary = k_canary;
     f->saved_sched = &m_worker->sched;
 #if defined(WEFT_TSAN)

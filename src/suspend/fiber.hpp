@@ -61,6 +61,9 @@ struct fiber {
     stack_region stack;       // pool stack; empty for the thread's own stack
     char *low = nullptr;      // extent of the stack, for the headroom check and ASan
     std::size_t size = 0;
+    // Frames above it may still run an awaited task inline (has_inline_room); set with low, from
+    // it and k_inline_headroom. The highest address while the extent is unknown: never inline.
+    const char *inline_floor = reinterpret_cast<const char *>(~std::uintptr_t{0});
     // The thread context (t_context) of this fiber while it is switched out.
     scheduler *saved_sched = nullptr;
     task_cell *saved_current = nullptr;
@@ -85,8 +88,8 @@ public:
     void detach() noexcept;
 
     fiber *current() const noexcept { return m_current; }
-    // Bytes left below the caller's frame on the running stack.
-    std::size_t headroom() const noexcept;  // inline below: on every await's fast path
+    // Whether the running stack has k_inline_headroom left below the caller's frame.
+    bool has_inline_room() const noexcept;  // inline below: on every await's fast path
 
     // Task side. Switches away from the running fiber, which a waiter (or the yielded FIFO)
     // references, to a ready fiber or a loop fiber; returns once the running fiber is resumed.
@@ -122,13 +125,14 @@ private:
     };
     fiber *pop_ready() noexcept;
     fiber *make_fiber() noexcept;
+    static void set_extent(fiber *f, char *low, std::size_t size) noexcept;
     void destroy_fiber(fiber *f) noexcept;
     void make_idle(fiber *f) noexcept;
     void switch_to(fiber *to) noexcept;
 
     worker *m_worker = nullptr;
     fiber m_main;                  // the worker thread's own stack
-    fiber *m_current = nullptr;
+    fiber *m_current = &m_main;    // m_main, without a known extent, until attach
     bool m_main_idle = false;      // the thread's stack is parked in switch_to_waiting
     bool m_queue_first = false;    // see take_queue_first
     std::uint32_t m_switches = 0;  // suspensions, for the fairness interval
@@ -141,17 +145,8 @@ private:
     alignas(k_cache_line) atomic<fiber *> m_inbox{nullptr};
 };
 
-inline std::size_t worker_fibers::headroom() const noexcept {
-    const char *here = static_cast<const char *>(__builtin_frame_address(0));
-    const fiber *f = m_current;
-    if (!f || !f->low || here < f->low) return 0;
-    const char *floor = f->low;
-    // ThreadSanitizer records at most 65,536 frames per stack (it stops with a CHECK failure past
-    // that): under it, every stack counts as a fiber-sized one, so await chains move to a fresh
-    // fiber long before.
-    if (k_tsan_build && f->size > k_fiber_stack_bytes) floor = f->low + f->size - k_fiber_stack_bytes;
-    if (here < floor) return 0;
-    return static_cast<std::size_t>(here - floor);
+inline bool worker_fibers::has_inline_room() const noexcept {
+    return static_cast<const char *>(__builtin_frame_address(0)) > m_current->inline_floor;
 }
 
 }  // namespace weft::detail

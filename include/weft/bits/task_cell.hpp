@@ -55,7 +55,9 @@ struct task_cell {
     // bumps each time it hands the memory out (see "Checked handles" in src/c_api.cpp).
     std::uint16_t flags;
     // Link in the injection queue and in pool free lists. Written by the producer that pushes it,
-    // read by the consumer that pops it (ordered by the queue's own release/acquire pairs).
+    // read by the consumer that pops it (ordered by the queue's own release/acquire pairs). While
+    // the cell sits in a worker's queue it holds its position there instead, a hint written and
+    // read by that queue's owner ("Taking an awaited entry", src/work_stealing_queue.hpp).
     std::atomic<task_cell *> next;
 
     void *payload() noexcept { return reinterpret_cast<char *>(this) + sizeof(task_cell); }
