@@ -32,8 +32,7 @@ namespace {
 // constant needs a handful (a lookup to subscribe, one to fire, the visit, amortised rehashing); a
 // table that walks a shared list per event needs thousands per record at these sizes.
 constexpr std::uint64_t k_steps_per_record = 16;
-// Turns a hang into a failure; never reached when things work.
-constexpr auto k_watchdog = 300s;
+using weft_test::k_watchdog;
 
 constexpr int k_million = 1'000'000;
 // Inputs of the combinator and chain tests. Chaos builds perturb every protocol step, which makes
@@ -171,7 +170,7 @@ std::shared_ptr<std::latch> occupy_workers(weft::runtime &rt, unsigned workers) 
             gate->wait();
         });
     }
-    while (started->load() != workers) std::this_thread::yield();
+    weft_test::spin_until([&] { return started->load() == workers; });
     return gate;
 }
 

@@ -32,12 +32,8 @@ using weft_test::scaled;
 namespace {
 
 using weft_test::finishes_within;
-constexpr auto k_watchdog = 120s;
-
-template <class Pred>
-void spin_until(Pred pred) {
-    while (!pred()) std::this_thread::yield();
-}
+using weft_test::k_watchdog;
+using weft_test::spin_until;
 
 class Suspend : public weft_test::runtime_per_worker_count {};
 
