@@ -34,6 +34,11 @@ inline int scaled(int n, int minimum = 1) {
     return v < minimum ? minimum : v;
 }
 
+// True when WEFT_TEST_FULL_SIZES is set: the scale tests then run at the sizes of the requirements
+// (10M-task bursts, chains of a million, 100,000 sleepers) instead of the smaller sizes that
+// still show each property (each test says why its size suffices).
+inline bool full_sizes() { return std::getenv("WEFT_TEST_FULL_SIZES") != nullptr; }
+
 // A value that counts its live instances and destructor calls, to check results are destroyed
 // exactly once.
 struct counters {
