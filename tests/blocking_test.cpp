@@ -348,7 +348,7 @@ TEST_P(Blocking, ExceptionsResultsAndArgumentsAsWithSpawn) {
         g->wait();
         return weft::this_task_cancelled();
     });
-    while (!started->load()) std::this_thread::yield();
+    weft_test::spin_until([&] { return started->load(); });
     cancellable.cancel();
     g->open();
     EXPECT_TRUE(cancellable.get());

@@ -27,12 +27,8 @@ using weft_test::scaled;
 namespace {
 
 using weft_test::finishes_within;
-constexpr auto k_watchdog = 120s;
-
-template <class Pred>
-void spin_until(Pred pred) {
-    while (!pred()) std::this_thread::yield();
-}
+using weft_test::k_watchdog;
+using weft_test::spin_until;
 
 // Occupies n workers with tasks that block their threads until release().
 class gate {
@@ -426,8 +422,13 @@ TEST_P(Cancel, CancelRacingSendsLosesNoValue) {
             rng ^= rng << 13;
             rng ^= rng >> 7;
             rng ^= rng << 17;
-            const int spins = static_cast<int>(rng % 300);
-            for (int i = 0; i < spins; ++i) std::this_thread::yield();
+            // The cancel lands after a random pause of up to 300 us, measured on the clock: the
+            // 300 yields this used to be take that long on a quiet machine, but a yield beside busy
+            // processes gives the core away for a whole time slice (about a millisecond), which
+            // made the rounds 100 times longer on a loaded machine without changing what they test.
+            const auto cancel_at = std::chrono::steady_clock::now() + std::chrono::microseconds(rng % 300);
+            while (std::chrono::steady_clock::now() < cancel_at) {
+            }
             receiver.cancel();
             std::vector<int> got;
             try {

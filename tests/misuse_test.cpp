@@ -83,8 +83,8 @@ bool is_asleep(pid_t tid) {
 // once, without sleeping, never sees it done.
 void until_waited_for(const std::atomic<task_cell *> &cell, pid_t waiter) {
     task_cell *c;
-    while (!(c = cell.load())) std::this_thread::yield();
-    while (!(c->state.load() & weft::detail::k_waiter) || !is_asleep(waiter)) std::this_thread::yield();
+    weft_test::spin_until([&] { return (c = cell.load()) != nullptr; });
+    weft_test::spin_until([&] { return (c->state.load() & weft::detail::k_waiter) && is_asleep(waiter); });
 }
 
 std::string worker_count_name(const ::testing::TestParamInfo<unsigned> &info) {
@@ -234,9 +234,9 @@ TEST_P(Misuse, ExtremeLengthsInEveryTimedWait) {
         weft::counting_semaphore sem(0);
         std::atomic<bool> second_wait{false};
         std::thread other([&] {
-            while (!is_asleep(me)) std::this_thread::yield();
+            weft_test::spin_until([&] { return is_asleep(me); });
             ch.send(5);
-            while (!second_wait.load() || !is_asleep(me)) std::this_thread::yield();
+            weft_test::spin_until([&] { return second_wait.load() && is_asleep(me); });
             sem.release();
         });
         EXPECT_EQ(ch.recv_for(hours::max()), std::optional<int>(5)) << "recv_for(hours::max()) gave up at once";

@@ -27,7 +27,7 @@ class runtime_per_worker_count : public ::testing::TestWithParam<unsigned> {
 protected:
     void SetUp() override { rt = std::make_unique<weft::runtime>(weft::options{.workers = GetParam()}); }
     void TearDown() override {
-        finishes_within(std::chrono::seconds(120), "teardown wait_idle", [&] { stop_checking_every_task_ran(rt); });
+        finishes_within(k_watchdog, "teardown wait_idle", [&] { stop_checking_every_task_ran(rt); });
     }
     unsigned workers() const { return GetParam(); }
     std::unique_ptr<weft::runtime> rt;

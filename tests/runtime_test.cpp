@@ -22,15 +22,10 @@
 
 using namespace std::chrono_literals;
 using weft_test::scaled;
+using weft_test::spin_until;
 using weft_test::tracked;
 
 namespace {
-
-// Busy-waits (yielding) until pred holds; a liveness failure shows up as the ctest timeout.
-template <class Pred>
-void spin_until(Pred pred) {
-    while (!pred()) std::this_thread::yield();
-}
 
 struct boom : std::runtime_error {
     explicit boom(int v) : std::runtime_error("boom " + std::to_string(v)), value(v) {}

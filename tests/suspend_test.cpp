@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -32,12 +33,8 @@ using weft_test::scaled;
 namespace {
 
 using weft_test::finishes_within;
-constexpr auto k_watchdog = 120s;
-
-template <class Pred>
-void spin_until(Pred pred) {
-    while (!pred()) std::this_thread::yield();
-}
+using weft_test::k_watchdog;
+using weft_test::spin_until;
 
 class Suspend : public weft_test::runtime_per_worker_count {};
 
@@ -105,13 +102,14 @@ TEST_P(Suspend, ConsumersStartedBeforeProducers) {
 }
 
 TEST_P(Suspend, ManyTasksAwaitOneFuture) {
-    // Many tasks all suspend on one promise; then it is set from outside. 100,000 in release and
-    // chaos (10,000), 5,000 under ASan and 300 under TSan (whose state per fiber made 2,000 take
-    // 99 s), not a million: every suspended task commits a fresh stack page, and a page fault
-    // costs about 100 us on the 2-core virtual machine the suite runs on, so a million would take
-    // minutes per worker count. WEFT_SUSPEND_MANY sets another count (the million-task run is a
-    // manual one: WEFT_SUSPEND_MANY=1000000).
-    int n = weft_test::k_tsan ? 300 : weft_test::k_asan ? 5'000 : scaled(100'000);
+    // Many tasks all suspend on one promise; then it is set from outside. 20,000 in release (2,000
+    // in chaos), 5,000 under ASan and 300 under TSan (whose state per fiber made 2,000 take 99 s):
+    // beyond the 4,096 stacks that get a guard page and the 1,024 warm stacks a pool keeps, so
+    // every regime of the stack pool is used, and thousands of waiters on one key. Not more: every
+    // suspended task commits a fresh stack page, and a page fault costs about 100 us on the 2-core
+    // virtual machine the suite runs on. WEFT_SUSPEND_MANY sets another count (the million-task
+    // run is a manual one: WEFT_SUSPEND_MANY=1000000; WEFT_TEST_FULL_SIZES runs 100,000).
+    int n = weft_test::k_tsan ? 300 : weft_test::k_asan ? 5'000 : scaled(weft_test::full_sizes() ? 100'000 : 20'000);
     if (const char *env = std::getenv("WEFT_SUSPEND_MANY")) n = std::atoi(env) > 0 ? std::atoi(env) : n;
     weft::promise<int> gate;
     weft::future<int> gate_future = gate.get_future();
@@ -133,14 +131,38 @@ TEST_P(Suspend, ManyTasksAwaitOneFuture) {
     EXPECT_EQ(gate_future.get(), 7);
 }
 
-int chain(int n) { return n == 0 ? 0 : 1 + weft::spawn(chain, n - 1).get(); }
+// The addresses of a local variable in the first two levels of the chain below, which both run
+// inline on the worker's thread stack: their difference is the stack one level takes.
+std::atomic<std::uintptr_t> g_first_level_frame{0};
+std::atomic<std::uintptr_t> g_second_level_frame{0};
 
-TEST_P(Suspend, AwaitChainOneMillionDeep) {
-    // f(n) = 1 + spawn(f, n - 1).get(), a million deep (100,000 under sanitizers and chaos) with
-    // the default stack settings: the chain runs inline while the stack has room, and suspends
-    // onto fresh stacks when it has not.
-    const int depth = weft_test::k_sanitized || weft_test::k_chaos_build ? 100'000 : 1'000'000;
-    finishes_within(k_watchdog, "deep await chain", [&] { EXPECT_EQ(rt->spawn(chain, depth).get(), depth); });
+int chain(int n, int depth) {
+    volatile char here = 0;
+    const auto address = reinterpret_cast<std::uintptr_t>(&here);
+    if (n == depth) g_first_level_frame.store(address);
+    if (n == depth - 1) g_second_level_frame.store(address);
+    return n == 0 ? 0 : 1 + weft::spawn(chain, n - 1, depth).get();
+}
+
+TEST_P(Suspend, AwaitChainDeeperThanTheWorkerStack) {
+    // f(n) = 1 + spawn(f, n - 1).get() with the default stack settings: the chain runs inline
+    // while the stack has room, and suspends onto fresh stacks when it has not. Run inline all
+    // the way (the old behaviour), a chain overflows the 64 MiB worker stack at 200,000 to
+    // 230,000 levels (a level takes 336 bytes of stack in a release build here); 400,000 levels
+    // need about twice that stack, and the test checks that they need more than all of it (so a
+    // regression to inline-only runs would crash here). Sanitizer and chaos builds run 100,000 levels, which shows the chain completes but,
+    // with chaos's frames, may fit the worker stack. WEFT_TEST_FULL_SIZES runs a million.
+    const bool shows_overflow = !(weft_test::k_sanitized || weft_test::k_chaos_build);
+    const int depth = weft_test::full_sizes() ? 1'000'000 : shows_overflow ? 400'000 : 100'000;
+    finishes_within(k_watchdog, "deep await chain", [&] { EXPECT_EQ(rt->spawn(chain, depth, depth).get(), depth); });
+    const std::uintptr_t per_level = g_first_level_frame.load() - g_second_level_frame.load();
+    constexpr std::uint64_t k_default_worker_stack = std::uint64_t{64} << 20;
+    RecordProperty("stack_bytes_per_level", std::to_string(per_level));
+    if (shows_overflow) {
+        EXPECT_GT(per_level * static_cast<std::uint64_t>(depth), k_default_worker_stack)
+            << per_level << " bytes per level: the chain fits the worker stack, so it cannot show that deep "
+               "chains leave it; make it deeper";
+    }
 }
 
 TEST_P(Suspend, TimedWaitInsideATaskDoesNotRunTheAwaitedTask) {

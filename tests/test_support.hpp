@@ -1,4 +1,5 @@
-// Shared helpers for weft's tests: iteration scaling under sanitizers and chaos, tracked values.
+// Shared helpers for weft's tests: iteration scaling under sanitizers and chaos, tracked values,
+// watchdogs.
 #pragma once
 
 #include <atomic>
@@ -32,6 +33,11 @@ inline int scaled(int n, int minimum = 1) {
     const int v = n / scale_divisor();
     return v < minimum ? minimum : v;
 }
+
+// True when WEFT_TEST_FULL_SIZES is set: the scale tests then run at the sizes of the requirements
+// (10M-task bursts, chains of a million, 100,000 sleepers) instead of the smaller sizes that
+// still show each property (each test says why its size suffices).
+inline bool full_sizes() { return std::getenv("WEFT_TEST_FULL_SIZES") != nullptr; }
 
 // A value that counts its live instances and destructor calls, to check results are destroyed
 // exactly once.
@@ -91,6 +97,28 @@ inline void finishes_within(std::chrono::seconds limit, const std::string &what,
     }
     lock.unlock();
     t.join();
+}
+
+// The limit of the tests' watchdogs (finishes_within, spin_until, timed waits that stand for an
+// untimed one). It only turns a hang into a failure: the slowest test of the slowest build (chaos
+// beside two busy loops) needs well under a minute, and ctest's own timeout is 300 s.
+inline constexpr std::chrono::seconds k_watchdog{120};
+
+// Busy-waits (yielding) until pred holds. If it still does not after k_watchdog, the process exits
+// with a message naming the wait, as finishes_within does: a predicate that never comes true is a
+// liveness failure of the runtime. The limit never synchronises anything.
+template <class Pred>
+void spin_until(Pred pred, const char *what = "spin_until") {
+    const auto give_up = std::chrono::steady_clock::now() + k_watchdog;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > give_up) {
+            std::fprintf(stderr, "HANG: %s did not come true within %lld s\n", what,
+                         static_cast<long long>(k_watchdog.count()));
+            std::fflush(stderr);
+            std::_Exit(3);
+        }
+        std::this_thread::yield();
+    }
 }
 
 }  // namespace weft_test
