@@ -320,18 +320,30 @@ TEST(CellPool, CrossThreadFreeReturnsCellsToTheOwner) {
 TEST(CellPool, ConcurrentRemoteFreesWhileTheOwnerAllocates) {
     const int rounds = scaled(200'000, 10'000);
     // The owner allocates and hands cells to two freeing threads; no live cell is handed out twice.
-    std::atomic<task_cell *> slot[2] = {nullptr, nullptr};
+    // Each freer has a ring of cells (one producer, one consumer), so the owner waits only when a
+    // freer is a whole ring behind: with one-cell slots every hand-off could wait for a yield,
+    // which beside busy processes costs a time slice and made this test take a minute.
+    constexpr std::uint32_t k_ring = 256;
+    struct handoff {
+        std::atomic<std::uint32_t> head{0};  // written by the freer, read by the owner
+        std::atomic<std::uint32_t> tail{0};  // written by the owner, read by the freer
+        task_cell *cells[k_ring] = {};
+    };
+    handoff ring[2];
     std::atomic<bool> done{false};
     std::vector<std::thread> freers;
     for (int f = 0; f < 2; ++f) {
         freers.emplace_back([&, f] {
+            handoff &r = ring[f];
             for (;;) {
-                task_cell *c = slot[f].exchange(nullptr, std::memory_order_acq_rel);
-                if (c) {
+                const std::uint32_t h = r.head.load(std::memory_order_relaxed);
+                if (h != r.tail.load(std::memory_order_acquire)) {
+                    task_cell *c = r.cells[h % k_ring];
+                    r.head.store(h + 1, std::memory_order_release);
                     EXPECT_EQ(*static_cast<std::uint64_t *>(c->payload()), reinterpret_cast<std::uintptr_t>(c));
                     *static_cast<std::uint64_t *>(c->payload()) = 0;
                     free_cell_memory(c);
-                } else if (done.load(std::memory_order_acquire)) {
+                } else if (done.load(std::memory_order_acquire) && h == r.tail.load(std::memory_order_acquire)) {
                     return;
                 } else {
                     std::this_thread::yield();
@@ -357,11 +369,11 @@ TEST(CellPool, ConcurrentRemoteFreesWhileTheOwnerAllocates) {
             }
             continue;
         }
-        task_cell *expected = nullptr;
-        while (!slot[f].compare_exchange_weak(expected, c, std::memory_order_acq_rel)) {
-            expected = nullptr;
-            std::this_thread::yield();
-        }
+        handoff &r = ring[f];
+        const std::uint32_t t = r.tail.load(std::memory_order_relaxed);
+        while (t - r.head.load(std::memory_order_acquire) == k_ring) std::this_thread::yield();
+        r.cells[t % k_ring] = c;
+        r.tail.store(t + 1, std::memory_order_release);
     }
     done.store(true, std::memory_order_release);
     for (auto &t : freers) t.join();
