@@ -45,6 +45,9 @@
 #ifndef NTHIEVES
 #define NTHIEVES 2
 #endif
+#ifndef NREMOVES
+#define NREMOVES 2      /* remove attempts the owner makes (each of any task pushed so far) */
+#endif
 
 #define NONE 255        /* value of a slot never written: reading it would be a bug */
 
@@ -201,18 +204,21 @@ proctype Owner()
 {
     short t, s, r, p;
     byte i, ok, x, next = 0;
+    byte removes = NREMOVES;
 
     do
     :: next < NT -> reported_empty = 0; push(next); next++
     :: pop()
     :: pop_oldest()
-    :: next > 0 ->
+    :: next > 0 && removes > 0 ->
+       removes--;
        x = 0;                  /* any task pushed so far */
        do
        :: x + 1 < next -> x++
        :: break
        od;
-       remove(x)
+       remove(x);
+       d_step { x = 0; p = 0; ok = 0 }   /* dead locals reset: fewer distinct states */
     :: next == NT -> break
     od;
 
