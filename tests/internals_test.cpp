@@ -24,6 +24,7 @@
 #include <vector>
 
 using namespace weft::detail;
+using weft_test::round_partner;
 using weft_test::scaled;
 
 namespace {
@@ -254,11 +255,12 @@ TEST(Parker, WakerRacingTheSleeperManyTimes) {
     // unpark from another thread at an arbitrary moment relative to park: never lost.
     const int rounds = scaled(20'000, 1'000);
     int lost = 0;
+    round_partner waker;
     for (int i = 0; i < rounds; ++i) {
         parker p;
-        std::thread t([&] { p.unpark(); });
+        waker.start([&] { p.unpark(); });
         if (!p.park(now_ns() + k_generous_ns)) ++lost;
-        t.join();
+        waker.finish();
     }
     EXPECT_EQ(lost, 0);
 }

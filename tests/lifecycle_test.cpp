@@ -205,7 +205,7 @@ TEST(Lifecycle, CallsFromOwnTaskAreRefused) {
 
 TEST(LifecycleChild, StatsAndWaitAllDuringRestarts) {
     if (!rel::is_child("stats-restarts")) GTEST_SKIP() << "runs as a child of StatsAndWaitAllDuringRestarts";
-    const int rounds = static_cast<int>(rel::scaled(400, 100, 40, 40));
+    const int rounds = static_cast<int>(rel::scaled(200, 100, 40, 40));
     rel::finishes_within(240s, "stats and wait_all during restarts", [rounds] {
         std::atomic<bool> stop{false};
         std::atomic<long> backwards{0};

@@ -14,6 +14,7 @@
 using weft::detail::steal_status;
 using weft::detail::task_cell;
 using weft::detail::work_stealing_queue;
+using weft_test::round_partner;
 using weft_test::scaled;
 
 namespace {
@@ -299,12 +300,13 @@ TEST(QueueRaceSingleRound, OwnerPopsWhileThiefStealsHalf) {
     const int rounds = scaled(20'000, 500);
     constexpr std::uint32_t cap = 4;
     tokens t(cap);
+    round_partner stealer;
     for (int round = 0; round < rounds; ++round) {
         work_stealing_queue victim(cap), thief(cap);
         for (std::uint32_t i = 0; i < cap; ++i) ASSERT_TRUE(victim.push(t.at(i)));
         std::vector<int> seen(cap, 0);
         std::vector<task_cell *> stolen;
-        std::thread th([&] {
+        stealer.start([&] {
             const auto got = victim.steal_half_into(thief);
             if (got.status == steal_status::taken) {
                 stolen.push_back(got.task);
@@ -312,8 +314,9 @@ TEST(QueueRaceSingleRound, OwnerPopsWhileThiefStealsHalf) {
                 EXPECT_EQ(stolen.size(), got.count);
             }
         });
+        stealer.wait_until_begun();
         while (task_cell *c = victim.pop()) ++seen[t.index(c)];
-        th.join();
+        stealer.finish();
         // The thief may have been refused the whole range; what is left is the owner's.
         while (task_cell *c = victim.pop()) ++seen[t.index(c)];
         for (task_cell *c : stolen) ++seen[t.index(c)];

@@ -12,9 +12,7 @@ set(weft_long_tests
   "Lifecycle.StatsAndWaitAllDuringRestarts" 7
   "Workers/Channel.ExactlyOnceUnderARandomMix/4workers  # GetParam() = 4" 5
   "Workers/Sleep.TwentyThousandConcurrentSleeps/1workers  # GetParam() = 1" 5
-  "QueueRaceSingleRound.OwnerPopsWhileThiefStealsHalf" 4
   "Workers/Suspend.AwaitChainDeeperThanTheWorkerStack/1workers  # GetParam() = 1" 4
-  "Parker.WakerRacingTheSleeperManyTimes" 4
   "Workers/Suspend.ManyTasksAwaitOneFuture/1workers  # GetParam() = 1" 3
   "Workers/Sleep.TwentyThousandConcurrentSleeps/2workers  # GetParam() = 2" 3
   "Workers/Scale.MemoryGoesBackWhenTheRuntimeIsDestroyed/2w  # GetParam() = 2" 3
@@ -24,8 +22,7 @@ set(weft_long_tests
   "Workers/Channel.ExactlyOnceUnderARandomMix/2workers  # GetParam() = 2" 2
   "Workers/Suspend.ManyTasksAwaitOneFuture/2workers  # GetParam() = 2" 2
   "Workers/Suspend.ManyTasksAwaitOneFuture/4workers  # GetParam() = 4" 2
-  "Workers/Sleep.TwentyThousandConcurrentSleeps/4workers  # GetParam() = 4" 2
-  "CThenFailure.LeaksNothingAndReleasesItsInput" 2)
+  "Workers/Sleep.TwentyThousandConcurrentSleeps/4workers  # GetParam() = 4" 2)
 while(weft_long_tests)
   list(POP_FRONT weft_long_tests name cost)
   set_tests_properties("${name}" PROPERTIES COST ${cost})

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <semaphore>
 #include <string>
 #include <thread>
 
@@ -120,5 +121,53 @@ void spin_until(Pred pred, const char *what = "spin_until") {
         std::this_thread::yield();
     }
 }
+
+// A second thread for race tests that run many short rounds: it runs one action per round when the
+// test starts the round. Starting a thread per round instead costs a whole time slice on a busy
+// machine (the scheduler places a new thread behind the running ones, while a woken thread runs
+// soon), which made such tests take minutes beside busy processes.
+class round_partner {
+public:
+    round_partner() : m_thread([this] { serve(); }) {}
+    round_partner(const round_partner &) = delete;
+    round_partner &operator=(const round_partner &) = delete;
+    ~round_partner() {
+        m_stopping = true;
+        m_go.release();
+        m_thread.join();
+    }
+
+    // Runs action on the partner thread; returns at once. The action must not outlive the round:
+    // finish() waits for it.
+    void start(std::function<void()> action) {
+        m_action = std::move(action);
+        m_begun.store(false, std::memory_order_relaxed);
+        m_go.release();
+    }
+    // Waits a bounded number of spins for the action to begin, so that what the caller does next
+    // overlaps it in most rounds. Gives up quietly: the rounds race either way, only less often.
+    void wait_until_begun(int spins = 20'000) const {
+        for (int i = 0; i < spins && !m_begun.load(std::memory_order_acquire); ++i) {
+        }
+    }
+    void finish() { m_done.acquire(); }
+
+private:
+    void serve() {
+        for (;;) {
+            m_go.acquire();
+            if (m_stopping) return;
+            m_begun.store(true, std::memory_order_release);
+            m_action();
+            m_done.release();
+        }
+    }
+
+    std::function<void()> m_action;  // written by the test thread before m_go's release
+    bool m_stopping = false;         // likewise
+    std::atomic<bool> m_begun{false};
+    std::binary_semaphore m_go{0}, m_done{0};
+    std::thread m_thread;  // last: starts after every other member exists
+};
 
 }  // namespace weft_test
