@@ -8,9 +8,9 @@
 //   k_queued    the FIFO of waiters is not empty (changed only under queue_lock);
 //   k_woken     an unlock has unlinked and woken a waiter that has not retried yet;
 //   k_starving  starvation mode.
-// Invariants: k_starving implies k_locked and k_queued; k_starving excludes k_woken; k_woken is
-// set exactly while `woken` names a waiter, apart from the moment between the unlock that set the
-// bit and that unlock taking queue_lock.
+// Invariants: k_starving implies k_locked and k_queued; k_starving excludes k_woken; whenever
+// queue_lock is free, k_woken is set exactly while `woken` names a waiter, apart from the moment
+// between the unlock that set the bit and that unlock taking queue_lock.
 //
 // Normal mode. Lock is one compare-and-swap that sets k_locked when it is clear, whatever the rest
 // of the word holds; uncontended that is 0 -> k_locked, and unlock is k_locked -> 0. A locker that
@@ -49,9 +49,10 @@
 //
 // Rejected: strict FIFO hand-off on every contended unlock (weft's first design). Every hand-off
 // then waits for the woken task to be resumed, often on another worker, while the running lockers
-// that could use the lock queue behind it: a lock convoy, about 70 times slower than one worker on
-// the mutex benchmark. Spinning before queuing: a suspended holder is not running, so spinning on
-// it only burns the worker that should run it. Waking every waiter: a thundering herd for one lock.
+// that could use the lock queue behind it: a lock convoy (on the mutex benchmark, two workers took
+// over a hundred times as long as one). Spinning before queuing: a suspended holder is not
+// running, so spinning on it only burns the worker that should run it. Waking every waiter: a
+// thundering herd for one lock.
 #include "scheduler.hpp"
 #include "suspend/waiter.hpp"
 
