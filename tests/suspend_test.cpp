@@ -477,6 +477,222 @@ TEST_P(Suspend, MutexHandsOffInArrivalOrder) {
     }
 }
 
+TEST_P(Suspend, MutexExcludesUnderHeavyContention) {
+    // Tasks (more than workers) and outside threads hammer one mutex around a non-atomic counter,
+    // locking through lock(), std::lock_guard, std::unique_lock and a try_lock loop, so running
+    // lockers barge past woken waiters all the time. The count must come out exact.
+    const int tasks = 4 * static_cast<int>(workers());
+    const int threads = 2;
+    const int rounds = weft_test::k_tsan ? 300 : scaled(20000, 500);
+    weft::mutex m;
+    long long counter = 0;  // guarded by m
+    std::atomic<bool> inside{false};
+    std::atomic<int> violations{0};
+    auto critical = [&] {
+        if (inside.exchange(true)) violations.fetch_add(1);
+        counter = counter + 1;
+        inside.store(false);
+    };
+    auto hammer = [&](int who) {
+        for (int r = 0; r < rounds; ++r) {
+            switch ((who + r) % 4) {
+            case 0:
+                m.lock();
+                critical();
+                m.unlock();
+                break;
+            case 1: {
+                std::lock_guard lock(m);
+                critical();
+                break;
+            }
+            case 2: {
+                std::unique_lock lock(m, std::defer_lock);
+                lock.lock();
+                critical();
+                break;
+            }
+            default:
+                while (!m.try_lock()) weft_yield();
+                critical();
+                m.unlock();
+            }
+        }
+    };
+    finishes_within(k_watchdog, "contended mutex", [&] {
+        std::vector<std::thread> outside;
+        for (int t = 0; t < threads; ++t) outside.emplace_back([&, t] { hammer(tasks + t); });
+        for (int t = 0; t < tasks; ++t) rt->spawn_detached([&, t] { hammer(t); });
+        for (auto &t : outside) t.join();
+        rt->wait_idle();
+    });
+    EXPECT_EQ(violations.load(), 0);
+    std::lock_guard lock(m);
+    EXPECT_EQ(counter, static_cast<long long>(tasks + threads) * rounds);
+}
+
+TEST_P(Suspend, MutexWaiterIsNotStarvedByARelocker) {
+    // One party relocks in a tight loop (with some work inside, so the lock is nearly always
+    // held) until the other, which asks for the lock once, has had it. Barging alone would let
+    // the relocker win every retry of the woken waiter; the waiter must still get the lock. Each
+    // pairing of task and outside thread; task against task only where a second worker runs it.
+    weft::mutex m;
+    auto relock_until = [&m](const std::atomic<bool> &done, std::atomic<bool> &started) {
+        volatile long long work = 0;
+        while (!done.load()) {
+            std::lock_guard lock(m);
+            for (int i = 0; i < 200; ++i) work = work + i;
+            started.store(true);
+        }
+    };
+    auto lock_once = [&m](const std::atomic<bool> &started, std::atomic<bool> &done) {
+        while (!started.load()) std::this_thread::yield();
+        std::lock_guard lock(m);
+        done.store(true);
+    };
+    finishes_within(k_watchdog, "no starvation", [&] {
+        {  // an outside thread relocks, a task waits
+            std::atomic<bool> started{false}, done{false};
+            std::thread relocker([&] { relock_until(done, started); });
+            auto waiter = rt->spawn([&] { lock_once(started, done); });
+            waiter.get();
+            relocker.join();
+        }
+        {  // a task relocks, an outside thread waits
+            std::atomic<bool> started{false}, done{false};
+            auto relocker = rt->spawn([&] { relock_until(done, started); });
+            std::thread waiter([&] { lock_once(started, done); });
+            waiter.join();
+            relocker.get();
+        }
+        if (workers() >= 2) {  // a task relocks, another task waits
+            std::atomic<bool> started{false}, done{false};
+            auto relocker = rt->spawn([&] { relock_until(done, started); });
+            auto waiter = rt->spawn([&] { lock_once(started, done); });
+            waiter.get();
+            relocker.get();
+        }
+    });
+    EXPECT_TRUE(m.try_lock());
+    m.unlock();
+}
+
+TEST_P(Suspend, MutexLetsARunningLockerBargeAndAWokenWaiterKeepsItsPlace) {
+    // Task a holds the mutex while b, then c, queue on it. On one worker each runs until it
+    // suspends in lock(), so the queue is exactly b, c when a unlocks: the unlock wakes b but does
+    // not hand it the lock, so a (still running) takes it again with try_lock. a then yields while
+    // holding it: b runs, loses its retry and goes back to the front, ahead of c. So b must get the
+    // lock before c. With more workers the interleaving is free; only completion is checked.
+    weft::mutex m;
+    std::atomic<int> started{0};
+    std::vector<char> order;  // guarded by m
+    finishes_within(k_watchdog, "barging and seniority", [&] {
+        auto a = rt->spawn([&] {
+            m.lock();
+            auto queue_on_m = [&](char name) {
+                return weft::spawn([&, name] {
+                    started.fetch_add(1);
+                    std::lock_guard lock(m);
+                    order.push_back(name);
+                });
+            };
+            auto b = queue_on_m('b');
+            while (started.load() < 1) weft_yield();
+            auto c = queue_on_m('c');
+            while (started.load() < 2) weft_yield();
+            m.unlock();
+            const bool barged = m.try_lock();
+            if (barged) {
+                weft_yield();
+                m.unlock();
+            }
+            b.get();
+            c.get();
+            return barged;
+        });
+        const bool barged = a.get();
+        if (workers() == 1) {
+            EXPECT_TRUE(barged);
+        }
+    });
+    std::lock_guard lock(m);
+    ASSERT_EQ(order.size(), 2u);
+    if (workers() == 1) {
+        EXPECT_EQ(order[0], 'b');
+        EXPECT_EQ(order[1], 'c');
+    }
+}
+
+TEST_P(Suspend, MutexTryLockAndStandardLockTypes) {
+    weft::mutex m;
+    finishes_within(k_watchdog, "try_lock and lock types", [&] {
+        // try_lock: free -> taken; held (by this thread, or seen from a task) -> refused.
+        EXPECT_TRUE(m.try_lock());
+        EXPECT_FALSE(m.try_lock());
+        EXPECT_EQ(weft_mutex_trylock(m.native_handle()), EBUSY);
+        EXPECT_FALSE(rt->spawn([&] { return m.try_lock(); }).get());
+        m.unlock();
+        EXPECT_TRUE(rt->spawn([&] {
+            const bool got = m.try_lock();
+            if (got) m.unlock();
+            return got;
+        }).get());
+        EXPECT_EQ(weft_mutex_trylock(m.native_handle()), 0);
+        weft_mutex_unlock(m.native_handle());
+
+        // std::unique_lock: try_to_lock, defer_lock, adopt_lock, and ownership moving out.
+        {
+            std::unique_lock a(m, std::try_to_lock);
+            EXPECT_TRUE(a.owns_lock());
+            std::unique_lock b(m, std::try_to_lock);
+            EXPECT_FALSE(b.owns_lock());
+            std::unique_lock moved(std::move(a));
+            EXPECT_TRUE(moved.owns_lock());
+        }
+        EXPECT_TRUE(m.try_lock());
+        { std::unique_lock adopted(m, std::adopt_lock); }
+        {
+            std::unique_lock deferred(m, std::defer_lock);
+            EXPECT_FALSE(deferred.owns_lock());
+            deferred.lock();
+            EXPECT_FALSE(m.try_lock());
+            deferred.unlock();
+            EXPECT_TRUE(deferred.try_lock());
+        }
+
+        // std::scoped_lock on two weft mutexes in opposite orders, from tasks and a thread: the
+        // standard deadlock avoidance runs on try_lock.
+        weft::mutex other;
+        long long both = 0;  // guarded by m and other
+        const int rounds = scaled(2000, 100);
+        auto a = rt->spawn([&] {
+            for (int i = 0; i < rounds; ++i) {
+                std::scoped_lock lock(m, other);
+                ++both;
+            }
+        });
+        auto b = rt->spawn([&] {
+            for (int i = 0; i < rounds; ++i) {
+                std::scoped_lock lock(other, m);
+                ++both;
+            }
+        });
+        std::thread c([&] {
+            for (int i = 0; i < rounds; ++i) {
+                std::scoped_lock lock(other, m);
+                ++both;
+            }
+        });
+        a.get();
+        b.get();
+        c.join();
+        std::scoped_lock lock(m, other);
+        EXPECT_EQ(both, 3LL * rounds);
+    });
+    EXPECT_TRUE(m.try_lock());
+    m.unlock();
+}
+
 TEST_P(Suspend, SemaphoreTimedAcquireAndPingPong) {
     finishes_within(k_watchdog, "semaphores", [&] {
         weft::counting_semaphore empty(0);

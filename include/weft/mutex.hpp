@@ -22,7 +22,9 @@ namespace detail {
 WEFT_CXX_API int semaphore_acquire_until(weft_semaphore *s, std::int64_t deadline_ns) noexcept;  // 0, ETIMEDOUT or ECANCELED
 }  // namespace detail
 
-// Meets Lockable: std::lock_guard and std::unique_lock work. Waiters get it in arrival order.
+// Meets Lockable: std::lock_guard and std::unique_lock work. No waiter starves: a running locker
+// may take a free mutex ahead of waiters, but once a waiter has waited over 1 ms the mutex goes
+// to waiters in arrival order.
 // A lock is not interrupted by cancellation: it starts a critical section, and a caller that must
 // not wait on a cancelled path uses try_lock.
 class mutex {

@@ -117,7 +117,8 @@ WEFT_API void *weft_task_local(void);
 WEFT_API void weft_set_task_local(void *value);
 
 /* A mutex whose contended lock suspends the calling task (blocks a thread outside tasks).
- * Waiters get the lock in arrival order. NULL gives EINVAL where a code is returned and is
+ * No waiter starves: a running locker may take a free lock ahead of waiters, but once a waiter
+ * has waited over 1 ms the lock goes to waiters in arrival order. NULL gives EINVAL where a code is returned and is
  * ignored otherwise. */
 typedef struct weft_mutex weft_mutex;
 WEFT_API weft_mutex *weft_mutex_new(void); /* NULL with errno ENOMEM */

@@ -69,6 +69,20 @@ struct waiter_fifo {
         (tail ? tail->next : head) = w;
         tail = w;
     }
+    // Puts a waiter back at the head: one that was woken, lost the retry, and keeps its seniority.
+    void push_front(waiter *w) noexcept {
+        w->next = head;
+        head = w;
+        if (!tail) tail = w;
+    }
+    // Unlinks the oldest waiter without granting or waking it; nullptr when empty.
+    waiter *pop_oldest() noexcept {
+        waiter *w = head;
+        if (!w) return nullptr;
+        head = w->next;
+        if (!head) tail = nullptr;
+        return w;
+    }
     // Unlinks the oldest waiter, marks it granted and wakes it (the hand-off); false when empty.
     bool grant_oldest() noexcept {
         waiter *w = head;
