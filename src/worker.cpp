@@ -151,8 +151,14 @@ struct worker_ops {
     static void leave_searching(scheduler &s, worker &w) noexcept {
         if (!w.searching) return;
         w.searching = false;
-        // The last searcher found work: wake one more, so parallelism spreads.
-        if (s.m_idle->transition_from_searching() && s.m_idle->should_notify(std::memory_order_seq_cst))
+        // The last searcher found work: wake one more, so parallelism spreads, but only when more
+        // work is visible. A spawn made while this worker searched did not wake anyone (a searcher
+        // was about), so the check must come after the seq_cst decrement, as the parking recheck
+        // does ("Searching and parking"); a spawn after it sees nobody searching and wakes a
+        // worker itself. A wake-up with nothing to find only cost the task its start: a system
+        // call on this worker before the task runs, and a worker that searches and parks again.
+        if (s.m_idle->transition_from_searching() && any_work_visible(s) &&
+            s.m_idle->should_notify(std::memory_order_seq_cst))
             s.notify_one_parked();
     }
 
