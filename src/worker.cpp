@@ -169,12 +169,14 @@ struct worker_ops {
             if (task_cell *t = steal_round(s, w)) return t;
             if (s.m_shutdown.load(std::memory_order_relaxed)) break;
             // A fiber of this worker woken meanwhile (a reply from a task on another worker) is
-            // work too: stop searching and resume it, instead of yielding the core first.
+            // work too: stop searching and resume it, instead of yielding the core first. The
+            // pause between rounds watches for it too: a pause is tens of cycles, and a reply
+            // noticed only after the whole spin waited that long for nothing.
             if (w.fibers.has_ready()) break;
             // Between rounds a short spin; only the last round yields the core (a system call,
             // and an expensive one in a virtual machine), for a spawner that shares it.
             if (round + 1 < k_search_rounds) {
-                for (int i = 0; i < k_search_pause; ++i) cpu_relax();
+                for (int i = 0; i < k_search_pause && !w.fibers.has_ready(); ++i) cpu_relax();
             } else {
                 sched_yield();
             }
