@@ -5,7 +5,9 @@
 // time, and then parks. A spawn wakes a parked worker only when nobody is searching and somebody is
 // parked: a searcher will find the new task anyway. The notifier counts the woken worker as a
 // searcher on its behalf, so a burst of spawns wakes one worker, not all. A searcher that finds
-// work and was the last one wakes another parked worker, so parallelism spreads one hop at a time.
+// work and was the last one wakes another parked worker when it then sees more work queued (it
+// looks after it stops counting as a searcher, the same pairing as the parking recheck below), so
+// parallelism spreads one hop at a time and a lone task does not wake a worker for nothing.
 //
 // No lost wake-up: a spawner pushes its task and then loads the state; a worker that parks and
 // leaves nobody searching first publishes its parking (a seq_cst read-modify-write on the state)

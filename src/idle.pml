@@ -36,6 +36,10 @@
  *                     recheck even when no searcher is left to cover it. A task pushed between
  *                     the last searcher's exit and that park is stranded when its worker then
  *                     blocks (needs NBLOCK >= 1; the chaos build once hung on exactly this)
+ *   BUG_SPREAD_LOOKS_FIRST the last searcher to find work looks for more work (to decide
+ *                     whether to wake another worker) before it stops counting as a searcher: a
+ *                     task pushed in between sees a searcher and wakes nobody, and it is stranded
+ *                     when the finder's task blocks (needs NBLOCK >= 1)
  *   BUG_STALE_TOKEN   the protocol exactly as first described: a last searcher that finds work
  *                     on its recheck but has already been taken out of the set by a notifier
  *                     goes searching without consuming the token the notifier sets, so a later
@@ -117,6 +121,17 @@ inline find_work(found)
     :: !found && i < NW && i != me -> grab(i, found); i++
     :: !found && i < NW && i == me -> i++
     :: else -> i = 0; break     /* reset locals once dead: fewer distinct states */
+    od
+}
+
+/* Is any task visible in the injector or a worker's queue?  (Takes nothing.) */
+inline more_work(found)
+{
+    found = (inj > 0);
+    i = 0;
+    do
+    :: !found && i < NW -> found = (q[i] > 0); i++
+    :: else -> i = 0; break
     od
 }
 
@@ -203,17 +218,29 @@ search:
     find_work(found);
     if
     :: found ->
-       /* transition out of searching; the last searcher spreads parallelism */
-       d_step { found = 0; bk_assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
+       /* transition out of searching; the last searcher spreads parallelism when it sees more work */
+#ifdef BUG_SPREAD_LOOKS_FIRST
+       more_work(found);   /* the look for more work hoisted above the decrement */
+       skip;               /* (the loop's exit may not jump straight into the d_step) */
+#else
+       found = 0;
+#endif
+       d_step { bk_assert(searching > 0); searching--; last = (searching == 0); srch = 0 };
        if
        :: last ->
           last = 0;
+#ifndef BUG_SPREAD_LOOKS_FIRST
+          /* Wake one more only when more work is visible: this look pairs with a spawner's
+           * push and state load (Dekker), as the parking recheck does. */
+          more_work(found);
+#endif
           if
-          :: parked > 0 -> notify_one(me)
+          :: found && parked > 0 -> notify_one(me)
           :: else -> skip
           fi
        :: else -> skip
        fi;
+       found = 0;
        goto running
     :: else -> skip
     fi;

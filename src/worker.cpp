@@ -151,8 +151,14 @@ struct worker_ops {
     static void leave_searching(scheduler &s, worker &w) noexcept {
         if (!w.searching) return;
         w.searching = false;
-        // The last searcher found work: wake one more, so parallelism spreads.
-        if (s.m_idle->transition_from_searching() && s.m_idle->should_notify(std::memory_order_seq_cst))
+        // The last searcher found work: wake one more, so parallelism spreads, but only when more
+        // work is visible. A spawn made while this worker searched did not wake anyone (a searcher
+        // was about), so the check must come after the seq_cst decrement, as the parking recheck
+        // does ("Searching and parking"); a spawn after it sees nobody searching and wakes a
+        // worker itself. A wake-up with nothing to find only cost the task its start: a system
+        // call on this worker before the task runs, and a worker that searches and parks again.
+        if (s.m_idle->transition_from_searching() && any_work_visible(s) &&
+            s.m_idle->should_notify(std::memory_order_seq_cst))
             s.notify_one_parked();
     }
 
@@ -163,12 +169,14 @@ struct worker_ops {
             if (task_cell *t = steal_round(s, w)) return t;
             if (s.m_shutdown.load(std::memory_order_relaxed)) break;
             // A fiber of this worker woken meanwhile (a reply from a task on another worker) is
-            // work too: stop searching and resume it, instead of yielding the core first.
+            // work too: stop searching and resume it, instead of yielding the core first. The
+            // pause between rounds watches for it too: a pause is tens of cycles, and a reply
+            // noticed only after the whole spin waited that long for nothing.
             if (w.fibers.has_ready()) break;
             // Between rounds a short spin; only the last round yields the core (a system call,
             // and an expensive one in a virtual machine), for a spawner that shares it.
             if (round + 1 < k_search_rounds) {
-                for (int i = 0; i < k_search_pause; ++i) cpu_relax();
+                for (int i = 0; i < k_search_pause && !w.fibers.has_ready(); ++i) cpu_relax();
             } else {
                 sched_yield();
             }
