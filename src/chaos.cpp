@@ -23,6 +23,7 @@ std::uint64_t initial_seed() noexcept {
     return seed;
 }
 std::atomic<std::uint64_t> g_thread_counter{0};
+thread_local bool t_chaos_enabled = true;  // this thread's switch (set_chaos_enabled_for_this_thread)
 
 std::uint64_t &thread_state() noexcept {
     thread_local std::uint64_t state = 0;
@@ -43,7 +44,10 @@ std::uint32_t chaos_random(std::uint32_t bound) noexcept {
     return static_cast<std::uint32_t>(xorshift64(thread_state()) % bound);
 }
 
+void set_chaos_enabled_for_this_thread(bool on) noexcept { t_chaos_enabled = on; }
+
 void chaos_point() noexcept {
+    if (!t_chaos_enabled) return;
     const std::uint64_t r = xorshift64(thread_state()) % 1024;
     if (r < 64) {
         sched_yield();  // 1 in 16: let another thread run here

@@ -55,6 +55,10 @@ inline void thread_fence(std::memory_order o) noexcept { std::atomic_thread_fenc
 #if defined(WEFT_CHAOS)
 inline constexpr bool k_chaos = true;
 void chaos_point() noexcept;
+// Switches the calling thread's chaos points off (false) or on again (true). For tests of what one
+// thread alone sees of a structure: there a perturbation has nothing to race with, and each of its
+// yields costs a whole time slice on a busy machine.
+void set_chaos_enabled_for_this_thread(bool on) noexcept;
 // Random in [0, bound), from the calling thread's chaos generator.
 std::uint32_t chaos_random(std::uint32_t bound) noexcept;
 std::uint64_t chaos_seed() noexcept;
@@ -117,6 +121,7 @@ inline void fence(std::memory_order o) noexcept {
 #else
 inline constexpr bool k_chaos = false;
 inline void chaos_point() noexcept {}
+inline void set_chaos_enabled_for_this_thread(bool) noexcept {}
 inline std::uint32_t chaos_random(std::uint32_t) noexcept { return 0; }
 template <class T>
 using atomic = std::atomic<T>;

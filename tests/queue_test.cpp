@@ -28,7 +28,13 @@ struct tokens {
     std::size_t index(const task_cell *c) const { return static_cast<std::size_t>(c - cells.get()); }
 };
 
-class QueueCapacity : public ::testing::TestWithParam<std::uint32_t> {};
+// One thread's view of a queue: no chaos perturbations (nothing to race with; see
+// set_chaos_enabled_for_this_thread).
+class QueueCapacity : public ::testing::TestWithParam<std::uint32_t> {
+protected:
+    void SetUp() override { weft::detail::set_chaos_enabled_for_this_thread(false); }
+    void TearDown() override { weft::detail::set_chaos_enabled_for_this_thread(true); }
+};
 
 TEST_P(QueueCapacity, PushUntilFullThenPopIsLifo) {
     const std::uint32_t cap = GetParam();

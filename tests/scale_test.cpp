@@ -3,6 +3,7 @@
 // back after a burst.
 #include "cell_pool.hpp"
 #include "parking_lot.hpp"
+#include "sync.hpp"
 #include "test_support.hpp"
 
 #include <weft/weft.h>
@@ -334,6 +335,9 @@ constexpr bool burst_shows_memory = !(weft_test::k_tsan || weft_test::k_chaos_bu
 
 TEST(CellPoolTrim, GivesBackWhollyFreeRunsOnlyAndReusesThem) {
     using namespace weft::detail;
+    // The two threads below never run at once: no chaos perturbations (nothing to race with; see
+    // set_chaos_enabled_for_this_thread).
+    set_chaos_enabled_for_this_thread(false);
     // Enough cells to need several runs, freed here and on another thread, one kept alive.
     const int n = 200'000;
     std::vector<task_cell *> cells;
@@ -341,6 +345,7 @@ TEST(CellPoolTrim, GivesBackWhollyFreeRunsOnlyAndReusesThem) {
     task_cell *survivor = cells[static_cast<std::size_t>(n / 4)];
     *static_cast<std::uint64_t *>(survivor->payload()) = 0x5eed;
     std::thread([&] {
+        set_chaos_enabled_for_this_thread(false);
         for (int i = 0; i < n / 2; ++i)
             if (cells[static_cast<std::size_t>(i)] != survivor) free_cell_memory(cells[static_cast<std::size_t>(i)]);
     }).join();
@@ -364,6 +369,7 @@ TEST(CellPoolTrim, GivesBackWhollyFreeRunsOnlyAndReusesThem) {
     for (task_cell *c : again) free_cell_memory(c);
     free_cell_memory(survivor);
     trim_thread_pool();
+    set_chaos_enabled_for_this_thread(true);
 }
 
 TEST_P(Scale, AThousandOutsideThreadsThatSpawnOnceCostLittleMemory) {
