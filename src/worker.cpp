@@ -68,16 +68,17 @@ bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memo
 }  // namespace
 
 struct worker_ops {
-    static void note_executed(scheduler &s) noexcept {
-        worker *self = t_context.self;
-        if (self && &self->sched == &s) {
-            bump(self->counters.executed);
+    // Counts a task of runtime `s` that worker `w` ran: in w's own counter when `s` is w's runtime,
+    // else as a task run from outside `s` (awaited by a worker of another runtime).
+    static void note_executed(worker &w, scheduler &s) noexcept {
+        if (&w.sched == &s) {
+            bump(w.counters.executed);
         } else {
             s.m_outside_executed.fetch_add(1, std::memory_order_release);
         }
     }
 
-    static void run_queued(scheduler &s, task_cell *t) noexcept {
+    static void run_queued(worker &w, task_cell *t) noexcept {
         claim_outcome outcome = claim_outcome::run;
         if (!(t->state.load(std::memory_order_relaxed) & k_detached)) {
             outcome = try_claim(t);
@@ -86,8 +87,8 @@ struct worker_ops {
                 return;
             }
         }
-        execute_or_skip(outcome, t, &s, true);
-        note_executed(s);
+        execute_or_skip(outcome, t, &w.sched, true);
+        bump(w.counters.executed);  // a task of this worker's own queue: of its runtime
     }
 
     // Runs (or skips, see "Cancellation scopes") an awaited task inline after a successful claim,
@@ -96,7 +97,7 @@ struct worker_ops {
         // Usually a task of the awaiting worker's own runtime: no registry lookup then.
         scheduler *owner = cell->runtime_id == w.sched.id() ? &w.sched : scheduler::from_id(cell->runtime_id);
         execute_or_skip(outcome, cell, owner, false);
-        note_executed(*owner);
+        note_executed(w, *owner);
     }
 
     static task_cell *take_from_injector(scheduler &s, worker &w) noexcept {
@@ -253,7 +254,7 @@ void run_worker_loop(worker &w) noexcept {
         if (!t) t = worker_ops::search(s, w);
         if (t) {
             worker_ops::leave_searching(s, w);
-            worker_ops::run_queued(s, t);
+            worker_ops::run_queued(w, t);
             w.fibers.promote_yielded();
             continue;
         }
