@@ -78,17 +78,23 @@ struct worker_ops {
         }
     }
 
-    static void run_queued(worker &w, task_cell *t) noexcept {
-        claim_outcome outcome = claim_outcome::run;
-        if (!(t->state.load(std::memory_order_relaxed) & k_detached)) {
-            outcome = try_claim(t);
-            if (outcome == claim_outcome::lost) {
-                release(t);  // an awaiter ran it inline; drop the queue's reference
-                return;
-            }
+    // Runs a task whose queue entry this worker took (popped, stolen, or removed by an await),
+    // holding the queue's reference, as its claim said. A lost claim (an awaiter ran it inline)
+    // only drops that reference; false then.
+    static bool run_taken(worker &w, task_cell *t, claim_outcome outcome) noexcept {
+        if (outcome == claim_outcome::lost) {
+            release(t);
+            return false;
         }
         execute_or_skip(outcome, t, &w.sched, true);
-        bump(w.counters.executed);  // a task of this worker's own queue: of its runtime
+        bump(w.counters.executed);  // a task of this worker's own queues: of its runtime
+        return true;
+    }
+
+    static void run_queued(worker &w, task_cell *t) noexcept {
+        // A detached task has no future, so nobody else can claim it: no claim to pay for.
+        const bool detached = t->state.load(std::memory_order_relaxed) & k_detached;
+        run_taken(w, t, detached ? claim_outcome::run : try_claim(t));
     }
 
     // Runs (or skips, see "Cancellation scopes") an awaited task inline after a successful claim,
@@ -219,17 +225,9 @@ namespace {
         return false;
     // The fork-join fast path: the awaited child is in this worker's own queue. Its entry comes
     // out with it ("Taking an awaited entry", work_stealing_queue.hpp), so that no dead entry stays
-    // behind, and the queue's reference passes to this runner.
-    if (w.queue.remove(cell)) {
-        const claim_outcome outcome = try_claim(cell);
-        if (outcome == claim_outcome::lost) {
-            release(cell);  // claimed by someone else meanwhile: drop the queue's reference and wait
-            return false;
-        }
-        execute_or_skip(outcome, cell, &w.sched, true);
-        bump(w.counters.executed);  // a task of this worker's runtime, run on this worker
-        return true;
-    }
+    // behind, and the queue's reference passes to this runner (a claim lost meanwhile drops it, and
+    // the caller waits).
+    if (w.queue.remove(cell)) return worker_ops::run_taken(w, cell, try_claim(cell));
     // Elsewhere (another worker's queue, the injector), or a thief claimed its entry: run it here
     // all the same if nobody has claimed it; whoever pops the entry later finds the claim lost.
     const claim_outcome outcome = try_claim(cell);
