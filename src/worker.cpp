@@ -6,8 +6,9 @@
 // thread's idle stack), then takes a task from its own queue, the injector or a victim, and parks
 // when there is none, no longer than the earliest deadline of its suspended timed waits.
 // A wait inside a task (a future, a combinator, a group, wait_idle) goes through wait_in_task
-// (suspend/waiter.cpp): it runs the awaited task inline when nobody has claimed it yet (fork-join
-// speed), and otherwise suspends the task; unrelated tasks never nest on a waiting task's stack.
+// (suspend/waiter.cpp), which suspends the task; a wait on a task cell first runs the awaited task
+// inline when nobody has claimed it yet (fork-join speed, run_awaited_here below). Unrelated tasks
+// never nest on a waiting task's stack.
 // This replaced "helping" (running any task while waiting, nested on the waiter's stack), which
 // hung pipelines whose stages wait for stages queued behind them, let stack depth grow with the
 // length of a queue, ran the awaited task past a timed wait's deadline, and could never resume a
@@ -218,7 +219,10 @@ struct worker_ops {
 };
 
 namespace {
-// The body of run_awaited_inline, inlined into wait_done too (the await of fork-join code).
+// The untimed fast path of "Waiting in a task" (suspend/waiter.hpp), tried by the waits on a task
+// cell below before they wait: runs `cell` here when nobody has claimed it and the stack has room.
+// True when it ran (the wait is over); false when the caller must wait. Inlined into wait_done,
+// the await of fork-join code.
 [[gnu::always_inline]] inline bool run_awaited_here(worker &w, task_cell *cell) noexcept {
     // Claimed covers done: a finished task was claimed by whoever ran it.
     if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || !w.fibers.has_inline_room())
@@ -236,8 +240,6 @@ namespace {
     return true;
 }
 }  // namespace
-
-bool run_awaited_inline(worker &w, task_cell *cell) noexcept { return run_awaited_here(w, cell); }
 
 void run_worker_loop(worker &w) noexcept {
     scheduler &s = w.sched;
@@ -272,7 +274,7 @@ bool cell_done(const void *object) noexcept { return is_done(static_cast<const t
 bool cell_subscribe(const void *object, wait_record *record) noexcept {
     return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
 }
-wait_target cell_target(task_cell *cell) noexcept { return {&cell_done, &cell_subscribe, cell, cell}; }
+wait_target cell_target(task_cell *cell) noexcept { return {&cell_done, &cell_subscribe, cell}; }
 
 bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
@@ -304,16 +306,18 @@ void scheduler::worker_main(worker &w) {
 
 bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    if (worker *self = t_context.self) return wait_in_task(*self, target, deadline_ns);
+    if (t_context.self) return wait_in_task(target, deadline_ns);
     return outside_wait(target, deadline_ns);
 }
 
 namespace {
 // Kept out of line so that the fast paths below stay leaf-like functions without a frame for it.
+// They have tried run_awaited_here already wherever it applies (a worker, no deadline), and a
+// failed try stays failed (a claim is never undone; this frame has less stack, not more): the
+// generic wait only waits.
 [[gnu::noinline]] bool wait_done_slow(task_cell *cell, std::int64_t deadline_ns) {
-    worker *const self = t_context.self;
-    if (!self) return outside_wait(cell_target(cell), deadline_ns);
-    return wait_in_task(*self, cell_target(cell), deadline_ns);
+    if (!t_context.self) return outside_wait(cell_target(cell), deadline_ns);
+    return wait_in_task(cell_target(cell), deadline_ns);
 }
 }  // namespace
 
@@ -328,7 +332,7 @@ bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;
     // The fast path first, before the generic target is built: in fork-join code most awaits end here.
     worker *const self = t_context.self;
-    if (self && deadline_ns < 0 && run_awaited_inline(*self, cell)) return true;
+    if (self && deadline_ns < 0 && run_awaited_here(*self, cell)) return true;
     return wait_done_slow(cell, deadline_ns);
 }
 
