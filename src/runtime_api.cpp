@@ -120,7 +120,7 @@ void task_group::wait() {
                 &g->m_pending, r, [g] { g->m_pending.fetch_or(k_waiting_bit, std::memory_order_acq_rel); },
                 [g] { return (g->m_pending.load(std::memory_order_acquire) & ~k_waiting_bit) == 0; });
         },
-        nullptr, this};
+        this};
     detail::wait_until(target, -1);
     m_pending.fetch_and(~k_waiting_bit, std::memory_order_relaxed);
     if (m_has_error.load(std::memory_order_acquire)) {

@@ -407,7 +407,7 @@ void scheduler::wait_idle() {
             return parking_lot::subscribe(&w->sched->m_idle_waiters, r, [] {},
                                           [w] { return w->sched->quiescent(w->sched->idle_allowance(w->inside)); });
         },
-        nullptr, &me};
+        &me};
     m_idle_blocked.fetch_add(mine, std::memory_order_seq_cst);
     m_idle_waiters.fetch_add(1, std::memory_order_seq_cst);
     while (!quiescent(idle_allowance(me.inside))) wait_until(target, now_ns() + 2'000'000);

@@ -224,7 +224,6 @@ bool subscribe_cell(task_cell *cell, struct wait_record *record) noexcept;
 struct wait_target {
     bool (*done)(const void *object) noexcept;
     bool (*subscribe)(const void *object, struct wait_record *record) noexcept;  // false: done already
-    task_cell *claimable;  // a task the waiter may run inline, or nullptr
     const void *object;
 };
 // Waits until target.done or the deadline (steady ns, <0: none); suspends inside tasks.

@@ -6,8 +6,9 @@
 // thread's idle stack), then takes a task from its own queue, the injector or a victim, and parks
 // when there is none, no longer than the earliest deadline of its suspended timed waits.
 // A wait inside a task (a future, a combinator, a group, wait_idle) goes through wait_in_task
-// (suspend/waiter.cpp): it runs the awaited task inline when nobody has claimed it yet (fork-join
-// speed), and otherwise suspends the task; unrelated tasks never nest on a waiting task's stack.
+// (suspend/waiter.cpp), which suspends the task; a wait on a task cell first runs the awaited task
+// inline when nobody has claimed it yet (fork-join speed, run_awaited_here below). Unrelated tasks
+// never nest on a waiting task's stack.
 // This replaced "helping" (running any task while waiting, nested on the waiter's stack), which
 // hung pipelines whose stages wait for stages queued behind them, let stack depth grow with the
 // length of a queue, ran the awaited task past a timed wait's deadline, and could never resume a
@@ -68,26 +69,33 @@ bool is_done(const task_cell *cell) noexcept { return cell->state.load(std::memo
 }  // namespace
 
 struct worker_ops {
-    static void note_executed(scheduler &s) noexcept {
-        worker *self = t_context.self;
-        if (self && &self->sched == &s) {
-            bump(self->counters.executed);
+    // Counts a task of runtime `s` that worker `w` ran: in w's own counter when `s` is w's runtime,
+    // else as a task run from outside `s` (awaited by a worker of another runtime).
+    static void note_executed(worker &w, scheduler &s) noexcept {
+        if (&w.sched == &s) {
+            bump(w.counters.executed);
         } else {
             s.m_outside_executed.fetch_add(1, std::memory_order_release);
         }
     }
 
-    static void run_queued(scheduler &s, task_cell *t) noexcept {
-        claim_outcome outcome = claim_outcome::run;
-        if (!(t->state.load(std::memory_order_relaxed) & k_detached)) {
-            outcome = try_claim(t);
-            if (outcome == claim_outcome::lost) {
-                release(t);  // an awaiter ran it inline; drop the queue's reference
-                return;
-            }
+    // Runs a task whose queue entry this worker took (popped, stolen, or removed by an await),
+    // holding the queue's reference, as its claim said. A lost claim (an awaiter ran it inline)
+    // only drops that reference; false then.
+    static bool run_taken(worker &w, task_cell *t, claim_outcome outcome) noexcept {
+        if (outcome == claim_outcome::lost) {
+            release(t);
+            return false;
         }
-        execute_or_skip(outcome, t, &s, true);
-        note_executed(s);
+        execute_or_skip(outcome, t, &w.sched, true);
+        bump(w.counters.executed);  // a task of this worker's own queues: of its runtime
+        return true;
+    }
+
+    static void run_queued(worker &w, task_cell *t) noexcept {
+        // A detached task has no future, so nobody else can claim it: no claim to pay for.
+        const bool detached = t->state.load(std::memory_order_relaxed) & k_detached;
+        run_taken(w, t, detached ? claim_outcome::run : try_claim(t));
     }
 
     // Runs (or skips, see "Cancellation scopes") an awaited task inline after a successful claim,
@@ -96,7 +104,7 @@ struct worker_ops {
         // Usually a task of the awaiting worker's own runtime: no registry lookup then.
         scheduler *owner = cell->runtime_id == w.sched.id() ? &w.sched : scheduler::from_id(cell->runtime_id);
         execute_or_skip(outcome, cell, owner, false);
-        note_executed(*owner);
+        note_executed(w, *owner);
     }
 
     static task_cell *take_from_injector(scheduler &s, worker &w) noexcept {
@@ -219,24 +227,19 @@ struct worker_ops {
 };
 
 namespace {
-// The body of run_awaited_inline, inlined into wait_done too (the await of fork-join code).
+// The untimed fast path of "Waiting in a task" (suspend/waiter.hpp), tried by the waits on a task
+// cell below before they wait: runs `cell` here when nobody has claimed it and the stack has room.
+// True when it ran (the wait is over); false when the caller must wait. Inlined into wait_done,
+// the await of fork-join code.
 [[gnu::always_inline]] inline bool run_awaited_here(worker &w, task_cell *cell) noexcept {
     // Claimed covers done: a finished task was claimed by whoever ran it.
     if ((cell->state.load(std::memory_order_relaxed) & k_claimed) || !w.fibers.has_inline_room())
         return false;
     // The fork-join fast path: the awaited child is in this worker's own queue. Its entry comes
     // out with it ("Taking an awaited entry", work_stealing_queue.hpp), so that no dead entry stays
-    // behind, and the queue's reference passes to this runner.
-    if (w.queue.remove(cell)) {
-        const claim_outcome outcome = try_claim(cell);
-        if (outcome == claim_outcome::lost) {
-            release(cell);  // claimed by someone else meanwhile: drop the queue's reference and wait
-            return false;
-        }
-        execute_or_skip(outcome, cell, &w.sched, true);
-        bump(w.counters.executed);  // a task of this worker's runtime, run on this worker
-        return true;
-    }
+    // behind, and the queue's reference passes to this runner (a claim lost meanwhile drops it, and
+    // the caller waits).
+    if (w.queue.remove(cell)) return worker_ops::run_taken(w, cell, try_claim(cell));
     // Elsewhere (another worker's queue, the injector), or a thief claimed its entry: run it here
     // all the same if nobody has claimed it; whoever pops the entry later finds the claim lost.
     const claim_outcome outcome = try_claim(cell);
@@ -245,8 +248,6 @@ namespace {
     return true;
 }
 }  // namespace
-
-bool run_awaited_inline(worker &w, task_cell *cell) noexcept { return run_awaited_here(w, cell); }
 
 void run_worker_loop(worker &w) noexcept {
     scheduler &s = w.sched;
@@ -261,7 +262,7 @@ void run_worker_loop(worker &w) noexcept {
         if (!t) t = worker_ops::search(s, w);
         if (t) {
             worker_ops::leave_searching(s, w);
-            worker_ops::run_queued(s, t);
+            worker_ops::run_queued(w, t);
             w.fibers.promote_yielded();
             continue;
         }
@@ -281,7 +282,7 @@ bool cell_done(const void *object) noexcept { return is_done(static_cast<const t
 bool cell_subscribe(const void *object, wait_record *record) noexcept {
     return subscribe_cell(const_cast<task_cell *>(static_cast<const task_cell *>(object)), record);
 }
-wait_target cell_target(task_cell *cell) noexcept { return {&cell_done, &cell_subscribe, cell, cell}; }
+wait_target cell_target(task_cell *cell) noexcept { return {&cell_done, &cell_subscribe, cell}; }
 
 bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
@@ -313,16 +314,18 @@ void scheduler::worker_main(worker &w) {
 
 bool wait_until(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    if (worker *self = t_context.self) return wait_in_task(*self, target, deadline_ns);
+    if (t_context.self) return wait_in_task(target, deadline_ns);
     return outside_wait(target, deadline_ns);
 }
 
 namespace {
 // Kept out of line so that the fast paths below stay leaf-like functions without a frame for it.
+// They have tried run_awaited_here already wherever it applies (a worker, no deadline), and a
+// failed try stays failed (a claim is never undone; this frame has less stack, not more): the
+// generic wait only waits.
 [[gnu::noinline]] bool wait_done_slow(task_cell *cell, std::int64_t deadline_ns) {
-    worker *const self = t_context.self;
-    if (!self) return outside_wait(cell_target(cell), deadline_ns);
-    return wait_in_task(*self, cell_target(cell), deadline_ns);
+    if (!t_context.self) return outside_wait(cell_target(cell), deadline_ns);
+    return wait_in_task(cell_target(cell), deadline_ns);
 }
 }  // namespace
 
@@ -337,7 +340,7 @@ bool wait_done_until(task_cell *cell, std::int64_t deadline_ns) {
     if (is_done(cell)) return true;
     // The fast path first, before the generic target is built: in fork-join code most awaits end here.
     worker *const self = t_context.self;
-    if (self && deadline_ns < 0 && run_awaited_inline(*self, cell)) return true;
+    if (self && deadline_ns < 0 && run_awaited_here(*self, cell)) return true;
     return wait_done_slow(cell, deadline_ns);
 }
 

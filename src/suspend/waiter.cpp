@@ -68,9 +68,8 @@ void expire_timers(worker &w) noexcept {
     }
 }
 
-bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns) {
+bool wait_in_task(const wait_target &target, std::int64_t deadline_ns) {
     if (target.done(target.object)) return true;
-    if (deadline_ns < 0 && target.claimable && run_awaited_inline(w, target.claimable)) return true;
     waiter me;
     prepare_waiter(me, deadline_ns);
     wait_record record;

@@ -20,7 +20,8 @@
 // Protocol "Waiting in a task". When what a task awaits is a task nobody has claimed yet, the
 // waiter claims it and runs it inline (the fork-join fast path: the awaited child is usually the
 // newest task of the worker's own queue), but only for an untimed wait, and only while the stack
-// has k_inline_headroom left. Anything else suspends. A timed wait never runs the awaited task
+// has k_inline_headroom left; the waits on a task cell in worker.cpp try that before they call
+// wait_in_task. Anything else suspends. A timed wait never runs the awaited task
 // inline, since that task could run past the deadline; its deadline goes on the worker's timer
 // heap, and the worker parks no longer than the earliest deadline. The deadline is honoured to
 // within the time the worker takes to reach its loop: a task that computes for a long time without
@@ -39,7 +40,6 @@ struct fiber;
 struct worker;
 class parker;
 struct wait_target;
-struct task_cell;
 
 struct waiter {
     worker *home = nullptr;    // the worker of a suspended task, or
@@ -112,17 +112,14 @@ void block(waiter &w) noexcept;
 // True when the caller is a task (or loop) on a worker, i.e. a wait suspends instead of parking.
 bool can_suspend() noexcept;
 
-// A wait on a generic target from inside a task: see "Waiting in a task". False on timeout.
-bool wait_in_task(worker &w, const wait_target &target, std::int64_t deadline_ns);
+// A wait on a generic target from inside a task on a worker: see "Waiting in a task". False on
+// timeout.
+bool wait_in_task(const wait_target &target, std::int64_t deadline_ns);
 // Stack an awaited task may still have when it is run inline; below it the awaiter suspends and
 // the awaited task runs from the loop on another stack. 64 KiB is a quarter of a fiber stack and
 // holds a few hundred levels of the test suite's await chains; sanitizer frames are several times
 // larger, hence the larger margin there.
 inline constexpr std::size_t k_inline_headroom =
     (k_asan_build || k_tsan_build) ? std::size_t{256} << 10 : std::size_t{64} << 10;
-// The untimed fast path of "Waiting in a task" (worker.cpp, beside the queue
-// code it inlines): runs `cell` here when nobody has claimed it and the
-// stack has room. True when it ran (the wait is over); false when the caller must wait.
-bool run_awaited_inline(worker &w, task_cell *cell) noexcept;
 
 }  // namespace weft::detail
