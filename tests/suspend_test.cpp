@@ -150,10 +150,16 @@ TEST_P(Suspend, AwaitChainDeeperThanTheWorkerStack) {
     // the way (the old behaviour), a chain overflows the 64 MiB worker stack at 200,000 to
     // 230,000 levels (a level takes 336 bytes of stack in a release build here); 400,000 levels
     // need about twice that stack, and the test checks that they need more than all of it (so a
-    // regression to inline-only runs would crash here). Sanitizer and chaos builds run 100,000 levels, which shows the chain completes but,
-    // with chaos's frames, may fit the worker stack. WEFT_TEST_FULL_SIZES runs a million.
+    // regression to inline-only runs would crash here). Sanitizer builds run 100,000 levels and
+    // chaos 20,000, which show that the chain completes but fit the worker stack (a chaos level
+    // takes 304 bytes). Chaos yields at one atomic operation in 16, and beside busy processes
+    // each yield waits for a time slice: 100,000 chaos levels took 1.2 s alone and over the 120 s
+    // watchdog beside two busy loops and another test. WEFT_TEST_FULL_SIZES runs a million.
     const bool shows_overflow = !(weft_test::k_sanitized || weft_test::k_chaos_build);
-    const int depth = weft_test::full_sizes() ? 1'000'000 : shows_overflow ? 400'000 : 100'000;
+    const int depth = weft_test::full_sizes() ? 1'000'000
+                      : shows_overflow        ? 400'000
+                      : weft_test::k_chaos_build ? 20'000
+                                              : 100'000;
     finishes_within(k_watchdog, "deep await chain", [&] { EXPECT_EQ(rt->spawn(chain, depth, depth).get(), depth); });
     const std::uintptr_t per_level = g_first_level_frame.load() - g_second_level_frame.load();
     constexpr std::uint64_t k_default_worker_stack = std::uint64_t{64} << 20;
