@@ -451,11 +451,15 @@ TEST_P(Suspend, MutexAndSemaphoreFromOutsideThreadsAndTasks) {
     EXPECT_FALSE(s.try_acquire());
 }
 
-TEST_P(Suspend, MutexHandsOffInArrivalOrder) {
+TEST_P(Suspend, MutexServesQueuedWaitersInArrivalOrder) {
     // This thread holds the mutex while tasks queue on it; each takes a ticket just before lock().
     // On one worker a task runs until it suspends in lock() before the next starts, so ticket
-    // order is queue order and the lock must be granted in that order. With more workers two
-    // tasks may take tickets and then race to the queue, so only mutual exclusion is checked.
+    // order is queue order and queued waiters must be granted the lock in that order. The one
+    // exception is the last task: it may still be running between its ticket and its lock() when
+    // this thread unlocks, and then it takes the free lock ahead of the woken oldest waiter (a
+    // running locker barges, "Mutex hand-off"); chaos's yields make that window wide. With more
+    // workers two tasks may take tickets and then race to the queue, so only mutual exclusion is
+    // checked.
     const int n = 32;
     weft::mutex m;
     m.lock();
@@ -479,7 +483,12 @@ TEST_P(Suspend, MutexHandsOffInArrivalOrder) {
     std::lock_guard lock(m);
     ASSERT_EQ(granted.size(), static_cast<std::size_t>(n));
     if (workers() == 1) {
-        for (int i = 0; i < n; ++i) EXPECT_EQ(granted[i], i);
+        std::vector<int> in_order(n), last_barged(n);
+        for (int i = 0; i < n; ++i) in_order[i] = i;
+        last_barged[0] = n - 1;
+        for (int i = 1; i < n; ++i) last_barged[i] = i - 1;
+        EXPECT_TRUE(granted == in_order || granted == last_barged)
+            << "granted in ticket order " << ::testing::PrintToString(granted);
     }
 }
 
