@@ -85,10 +85,8 @@ struct waiter_fifo {
     }
     // Unlinks the oldest waiter, marks it granted and wakes it (the hand-off); false when empty.
     bool grant_oldest() noexcept {
-        waiter *w = head;
+        waiter *w = pop_oldest();
         if (!w) return false;
-        head = w->next;
-        if (!head) tail = nullptr;
         w->granted = true;
         w->wake();
         return true;
