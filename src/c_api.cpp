@@ -15,6 +15,7 @@
 #include <exception>
 #include <new>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 
@@ -113,19 +114,31 @@ struct c_detached_task {
     void *arg;
     void operator()() const { fn(arg); }
 };
+// The map task of weft_future_then. It owns the input's reference: the call releases it, and so
+// does the destructor of a closure that never ran (a map task cancelled before it started, or a
+// cell discarded after a failed submit). Moves hand the reference over.
 struct c_then_task {
     weft_task_fn map;
     task_cell *source;
-    void *operator()() const {
+    c_then_task(weft_task_fn m, task_cell *s) noexcept : map(m), source(s) {}
+    c_then_task(c_then_task &&other) noexcept : map(other.map), source(std::exchange(other.source, nullptr)) {}
+    c_then_task(const c_then_task &) = delete;
+    c_then_task &operator=(const c_then_task &) = delete;
+    c_then_task &operator=(c_then_task &&) = delete;
+    ~c_then_task() {
+        if (source) weft::detail::release(source);
+    }
+    void *operator()() {
+        task_cell *const input = std::exchange(source, nullptr);
         // Acquire pairs with the release that published k_done in complete(). An input that threw
         // has no value: this task fails with the same exception and map is not called.
-        if (source->state.load(std::memory_order_acquire) & weft::detail::k_exception) {
-            std::exception_ptr e = *std::launder(static_cast<std::exception_ptr *>(source->payload()));
-            weft::detail::release(source);
+        if (input->state.load(std::memory_order_acquire) & weft::detail::k_exception) {
+            std::exception_ptr e = *std::launder(static_cast<std::exception_ptr *>(input->payload()));
+            weft::detail::release(input);
             std::rethrow_exception(std::move(e));
         }
-        void *value = *static_cast<void **>(source->payload());
-        weft::detail::release(source);
+        void *value = *static_cast<void **>(input->payload());
+        weft::detail::release(input);
         return map(value);
     }
 };
@@ -200,16 +213,18 @@ weft_future *spawn_c_task(weft_task_fn fn, void *arg, std::uint32_t bits, Submit
 // in the queue of a stopped runtime, where it would wait forever.
 weft_future *then_of_done(task_cell *source, weft_task_fn map) noexcept {
     task_cell *mapped = nullptr;
+    bool source_handed_over = false;  // to the closure, which releases it from then on
     try {
         weft::detail::scheduler *sched = weft::detail::scheduler::from_id(source->runtime_id);
         if (sched && sched == weft::detail::default_scheduler_if_created()) sched = &weft::detail::default_scheduler();
         if (!sched) throw weft::runtime_closed();
+        source_handed_over = true;
         mapped = weft::detail::typed_cell<c_then_task, void *>::make(c_then_task{map, source}, sched->id(), 2, 0);
         sched->submit(mapped);
         return handle_of(mapped);
     } catch (...) {
         if (mapped) weft::detail::typed_cell<c_then_task, void *>::discard(mapped);
-        weft::detail::release(source);
+        if (!source_handed_over) weft::detail::release(source);
         errno = errno_of_current_exception();
         return nullptr;
     }
@@ -388,9 +403,9 @@ weft_future *weft_future_then(weft_future *f, weft_task_fn map) {
         weft::detail::submit_when_ready(source, mapped);
         return handle_of(mapped);
     } catch (...) {
-        // Nothing was submitted: the mapped cell, when made, is only ours.
+        // Nothing was submitted: the mapped cell, when made, is only ours. The closure owned the
+        // input from the call to make on, and its destruction (in make or in discard) released it.
         if (mapped) mapped_cell::discard(mapped);
-        weft::detail::release(source);
         errno = errno_of_current_exception();
         return nullptr;
     }

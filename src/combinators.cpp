@@ -101,7 +101,22 @@ void on_source_ready(wait_record *r) noexcept {
     scheduler *sched = scheduler::from_id(mapped->runtime_id);
     // The input is done: from now on the mapped task may be claimed, by a worker or an awaiter.
     mapped->state.fetch_and(~k_claimed, std::memory_order_release);
-    sched->submit_internal(mapped);
+    if (sched && sched->submit_continuation(mapped)) return;
+    // Nothing queued it ("Continuations of a stopped runtime"): it fails as a task cancelled
+    // before it started, which releases the input through its closure. An awaiter may have
+    // claimed it since the claim bit was cleared; it then runs it, and the reference this
+    // thread holds for the queue is dropped here.
+    switch (try_claim(mapped)) {
+    case claim_outcome::lost:
+        release(mapped);
+        return;
+    case claim_outcome::run:
+        mapped->state.fetch_or(k_cancelled, std::memory_order_relaxed);
+        [[fallthrough]];
+    case claim_outcome::skip:
+        skip_cancelled(mapped, true);
+        return;
+    }
 }
 
 }  // namespace

@@ -158,6 +158,10 @@ void scheduler::start(const scheduler_config &config) {
     if (config.stack_size != 0 && config.stack_size < static_cast<std::size_t>(PTHREAD_STACK_MIN))
         throw std::invalid_argument("weft: worker stack size below PTHREAD_STACK_MIN");
     std::lock_guard lock(m_lifecycle);
+    start_locked(config);
+}
+
+void scheduler::start_locked(const scheduler_config &config) {
     if (m_running.load(std::memory_order_relaxed)) throw std::system_error(EBUSY, std::generic_category(), "weft: already running");
     const std::uint32_t n = configured_workers(config.workers);
     std::uint32_t capacity = config.queue_capacity ? config.queue_capacity : k_default_queue_capacity;
@@ -258,6 +262,33 @@ void scheduler::submit(task_cell *cell) {
 }
 
 void scheduler::submit_internal(task_cell *cell) noexcept { try_submit(cell, false); }
+
+// Protocol "Continuations of a stopped runtime". weft_future_then's map task is submitted by
+// whichever thread completes its input, possibly long after the runtime stopped (a promise set
+// from an outside thread after weft_shutdown). Queued there, it would wait for a restart that may
+// never come, and its awaiter with it. So a continuation is submitted as a spawn from that thread
+// would be: a worker, or a thread inside one of this runtime's tasks, is never refused (the drain
+// waits for its task); an outside thread is refused while the runtime closes or is stopped. Then
+// the default runtime is started again, as any spawn would, but only when no start or stop is
+// under way: the completing thread must never wait for a stop, which may itself be waiting for a
+// task that this very completion is about to wake. Otherwise the caller fails the continuation
+// (awaiting it gives ECANCELED). Either way it runs or fails; it never hangs.
+bool scheduler::submit_continuation(task_cell *cell) noexcept {
+    if (try_submit(cell, true)) return true;
+    if (m_forked || this != default_scheduler_if_created()) return false;
+    {
+        std::unique_lock lock(m_lifecycle, std::try_to_lock);
+        if (!lock.owns_lock()) return false;  // a start or a stop is under way: do not wait for it
+        if (!m_running.load(std::memory_order_relaxed)) {
+            try {
+                start_locked({});
+            } catch (...) {
+                return false;  // no worker could start: the continuation fails
+            }
+        }
+    }
+    return try_submit(cell, true);
+}
 
 bool scheduler::try_submit(task_cell *cell, bool refuse_when_closing) noexcept {
     thread_context &ctx = t_context;

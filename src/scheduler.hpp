@@ -112,6 +112,11 @@ public:
 
     void submit(task_cell *cell);                  // throws runtime_closed when closing
     void submit_internal(task_cell *cell) noexcept;  // continuations: never refused
+    // A continuation whose input has completed (weft_future_then's map task), submitted by the
+    // thread that completed the input. False, nothing queued, when it could not be: the caller then
+    // fails the continuation instead of leaving it where no worker will ever run it
+    // ("Continuations of a stopped runtime", scheduler.cpp).
+    bool submit_continuation(task_cell *cell) noexcept;
     // Tasks of this runtime run by threads that are not its workers (the blocking pool, see
     // "Elastic blocking pool"). admit_external counts a spawn as try_submit does (false, nothing
     // counted, when refused while closing); retract_external undoes an admit whose task could not
@@ -134,6 +139,7 @@ private:
     friend struct worker_ops;
     friend struct fork_handlers;
     void stop_unchecked() noexcept;
+    void start_locked(const scheduler_config &config);  // start's work, with m_lifecycle held
     // After joining (or failing to start) the workers: folds their counters and frees the set.
     void retire_worker_set() noexcept;
     // False (nothing queued) when refusing and the runtime is closing to outside spawns.

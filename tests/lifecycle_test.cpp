@@ -295,6 +295,68 @@ TEST(LifecycleChild, ThenAfterShutdown) {
 
 TEST(Lifecycle, ThenAfterShutdown) { expect_child_passes("LifecycleChild.ThenAfterShutdown", "then-after-shutdown"); }
 
+// The map task of a then whose input was still pending at weft_shutdown() is submitted by the
+// thread that completes the input, after the runtime stopped. It must run (the default runtime
+// starts again, as for any spawn) or fail with ECANCELED; before, it stayed in the queue of the
+// stopped runtime and its await hung.
+TEST(LifecycleChild, ThenOfAPendingInputFinishedAfterShutdown) {
+    if (!rel::is_child("then-pending-after-shutdown")) GTEST_SKIP() << "runs as a child of ThenOfAPendingInputFinishedAfterShutdown";
+    rel::finishes_within(120s, "a then whose input finishes after weft_shutdown", [] {
+        for (unsigned workers : k_worker_counts) {
+            ASSERT_EQ(weft_init(workers), 0);
+            weft_future *p = weft_promise_new();
+            ASSERT_NE(p, nullptr);
+            weft_future *input = weft_when_all(&p, 1);  // pending until p is set; consumed by then
+            ASSERT_NE(input, nullptr);
+            weft_future *g = weft_future_then(input, &add_one);
+            ASSERT_NE(g, nullptr);
+            weft_shutdown();
+            ASSERT_EQ(weft_promise_set(p, nullptr), 0);  // completes the input on this thread
+            weft_future_release(p);
+            errno = 0;
+            void *r = weft_await(g);
+            if (r) {
+                EXPECT_EQ(r, as_ptr(1)) << workers << " workers";  // when_all resolves to NULL
+            } else {
+                EXPECT_EQ(errno, ECANCELED) << workers << " workers";
+            }
+            weft_shutdown();
+        }
+        // The same while another thread keeps stopping (and spawns keep restarting) the runtime.
+        std::atomic<bool> stop{false};
+        std::thread stopper([&] {
+            while (!stop.load()) {
+                weft_shutdown();
+                std::this_thread::yield();
+            }
+        });
+        const int rounds = static_cast<int>(rel::scaled(2000, 500, 200, 200));
+        for (int i = 0; i < rounds; ++i) {
+            weft_future *p = weft_promise_new();
+            ASSERT_NE(p, nullptr);
+            weft_future *input = weft_when_all(&p, 1);
+            weft_future *g = input ? weft_future_then(input, &add_one) : nullptr;
+            ASSERT_EQ(weft_promise_set(p, nullptr), 0);
+            weft_future_release(p);
+            if (!g) continue;  // refused while stopping: nothing to await
+            errno = 0;
+            void *r = weft_await(g);
+            if (r) {
+                EXPECT_EQ(r, as_ptr(1));
+            } else {
+                EXPECT_EQ(errno, ECANCELED);
+            }
+        }
+        stop.store(true);
+        stopper.join();
+        weft_shutdown();
+    });
+}
+
+TEST(Lifecycle, ThenOfAPendingInputFinishedAfterShutdown) {
+    expect_child_passes("LifecycleChild.ThenOfAPendingInputFinishedAfterShutdown", "then-pending-after-shutdown");
+}
+
 // ---- fork ----
 
 // In the forked child: the default runtime must work afresh, and shutdown must be safe.

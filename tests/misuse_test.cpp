@@ -1,10 +1,12 @@
 // API misuse and edge values: empty futures given to combinators, tasks that threw behind the C
 // ABI, huge and negative waits, results whose move throws, failing continuations, dead handles.
+#include "api/c_handles.hpp"
 #include "cell_pool.hpp"
 #include "parker.hpp"
 #include "test_support.hpp"
 
 #include <weft/weft.h>
+#include <weft/promise.hpp>
 #include <weft/weft.hpp>
 
 #include <gtest/gtest.h>
@@ -457,6 +459,38 @@ TEST(CThenFailure, LeaksNothingAndReleasesItsInput) {
     }
     weft_wait_all();
     weft::detail::set_chaos_enabled_for_this_thread(true);
+}
+
+// ---- a weft_future_then cancelled before its map ran ----
+
+// The map task holds a reference to its input; a map task cancelled before it started must still
+// drop it, or the input (cell and result) is never freed. The input here is a C++ promise whose
+// value is a shared_ptr, so the input's result being destroyed shows in the pointer's use count.
+TEST(CThenCancelled, ReleasesItsInput) {
+    auto token = std::make_shared<int>(7);
+    for (int round = 0; round < 100; ++round) {
+        weft::promise<std::shared_ptr<int>> p;
+        weft_future *input;
+        {
+            weft::future<std::shared_ptr<int>> f = p.get_future();
+            task_cell *cell = f.native_handle();
+            cell->state.fetch_add(weft::detail::k_ref, std::memory_order_relaxed);  // the C handle's own
+            input = weft::detail::c_handle_of(cell);
+        }  // the C++ future's reference is gone: the C handle holds the last but the promise's
+        weft_future *g = weft_future_then(input, &identity);  // consumes input
+        ASSERT_NE(g, nullptr);
+        weft_future_cancel(g);  // before its input is done: the map task can never start
+        p.set_value(token);
+        errno = 0;
+        EXPECT_EQ(weft_await(g), nullptr);
+        EXPECT_EQ(errno, ECANCELED);
+        // The awaited task completed after its closure was destroyed, and the closure held the
+        // input's last reference besides the promise's (dropped with p below).
+        {
+            weft::promise<std::shared_ptr<int>> gone = std::move(p);
+        }
+        ASSERT_EQ(token.use_count(), 1) << "round " << round << ": the cancelled map task kept its input";
+    }
 }
 
 // ---- handles used after release ----
