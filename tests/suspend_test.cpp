@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -587,6 +588,39 @@ TEST_P(Suspend, MutexWaiterIsNotStarvedByARelocker) {
             waiter.get();
             relocker.get();
         }
+    });
+    EXPECT_TRUE(m.try_lock());
+    m.unlock();
+}
+
+TEST_P(Suspend, MutexWaiterIsNotStarvedWhileTheWokenWaiterCannotRun) {
+    // One relocking task more than there are workers: some relocker queues as a waiter and, once
+    // an unlock wakes it, waits for its worker, which another relocker keeps busy without ever
+    // waiting (it always finds the lock free when it comes back). While that woken waiter is on
+    // its way no unlock wakes anyone else, so an outside thread queued behind it used to wait for
+    // as long as the relockers ran: for ever here, since they stop only once it has had the lock.
+    weft::mutex m;
+    std::atomic<bool> done{false};
+    std::atomic<unsigned> started{0};
+    const unsigned relockers = workers() + 1;
+    finishes_within(k_watchdog, "a waiter behind a woken waiter that cannot run", [&] {
+        std::vector<weft::future<void>> tasks;
+        for (unsigned i = 0; i < relockers; ++i) {
+            tasks.push_back(rt->spawn([&] {
+                started.fetch_add(1);
+                volatile long long work = 0;
+                while (!done.load()) {
+                    std::lock_guard lock(m);
+                    for (int k = 0; k < 200; ++k) work = work + k;
+                }
+            }));
+        }
+        while (started.load() < std::min(relockers, workers())) std::this_thread::yield();
+        {
+            std::lock_guard lock(m);
+            done.store(true);
+        }
+        for (auto &t : tasks) t.get();
     });
     EXPECT_TRUE(m.try_lock());
     m.unlock();

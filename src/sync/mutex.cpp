@@ -8,9 +8,9 @@
 //   k_queued    the FIFO of waiters is not empty (changed only under queue_lock);
 //   k_woken     an unlock has unlinked and woken a waiter that has not retried yet;
 //   k_starving  starvation mode.
-// Invariants: k_starving implies k_locked and k_queued; k_starving excludes k_woken; whenever
-// queue_lock is free, k_woken is set exactly while `woken` names a waiter, apart from the moment
-// between the unlock that set the bit and that unlock taking queue_lock.
+// Invariants: k_starving implies k_locked and k_queued; whenever queue_lock is free, k_woken is set
+// exactly while `woken` names a waiter, apart from the moment between the unlock that set the bit
+// and that unlock taking queue_lock.
 //
 // Normal mode. Lock is one compare-and-swap that sets k_locked when it is clear, whatever the rest
 // of the word holds; uncontended that is 0 -> k_locked, and unlock is k_locked -> 0. A locker that
@@ -27,7 +27,13 @@
 //
 // Starvation mode. A woken waiter that loses its retry after waiting longer than
 // k_starvation_bound_ns sets k_starving in the compare-and-swap that re-queues it (which expects
-// k_locked, so the invariant holds). An unlock that sees k_starving takes queue_lock and grants
+// k_locked, so the invariant holds). An unlock that finds the woken waiter still not back for its
+// retry k_starvation_bound_ns after its wake-up, with other waiters queued, sets k_starving itself
+// (it owns the lock, and k_queued cannot clear while it does): a woken task resumes only on its
+// own worker, and a task there that keeps taking the free lock without ever waiting would
+// otherwise hold off every other waiter, since no unlock wakes a second one while k_woken is set.
+// The woken waiter's late retry then finds k_locked set and re-queues at the front, as any loser.
+// An unlock that sees k_starving takes queue_lock and grants
 // the lock to the oldest waiter as a hand-off: k_locked stays set, the waiter is marked granted
 // and woken under queue_lock. Lockers cannot barge, since k_locked is set throughout, and queue at
 // the back. The mode ends when the unlock grants the last waiter (it clears k_starving and
@@ -82,6 +88,10 @@ struct weft_mutex {
     std::mutex queue_lock;
     weft::detail::waiter_fifo waiters;      // guarded by queue_lock
     weft::detail::waiter *woken = nullptr;  // guarded by queue_lock: unlinked and woken, not yet retried
+    // When the unlock that set k_woken decided to wake (now_ns). Written by that unlock just before
+    // its compare-and-swap (relaxed: the compare-and-swaps of `state` order it for the next owner's
+    // unlock, which reads it only while k_woken is set).
+    weft::detail::atomic<std::int64_t> woken_at_ns{0};
 
     bool try_lock_fast() noexcept {
         std::uint32_t s = 0;
@@ -157,12 +167,17 @@ struct weft_mutex {
         std::lock_guard guard(queue_lock);
         if (waiters.empty()) {
             // Not reached while the invariants hold (k_starving implies a waiter). Release pairs
-            // with the acquire of the next locker.
-            state.store(0, std::memory_order_release);
+            // with the acquire of the next locker; k_woken stays with its pending retry.
+            state.fetch_and(k_woken, std::memory_order_release);
             return;
         }
         if (waiters.head->next == nullptr) state.fetch_and(~(k_queued | k_starving), std::memory_order_relaxed);
         waiters.grant_oldest();
+    }
+
+    // Whether the woken waiter has been on its way to its retry for longer than the bound.
+    bool woken_overdue() const noexcept {
+        return weft::detail::now_ns() - woken_at_ns.load(std::memory_order_relaxed) > k_starvation_bound_ns;
     }
 
     void unlock() noexcept {
@@ -174,7 +189,17 @@ struct weft_mutex {
                 hand_off();
                 return;
             }
+            if ((s & (k_queued | k_woken)) == (k_queued | k_woken) && woken_overdue()) {
+                if (state.compare_exchange_weak(s, s | k_starving, std::memory_order_relaxed, std::memory_order_relaxed)) {
+                    hand_off();
+                    return;
+                }
+                continue;
+            }
             const bool wake = (s & k_queued) && !(s & k_woken);
+            // Stamped before k_woken is set, so an unlock that sees the bit never reads an older
+            // wake-up's time. Only an unlock about to set k_woken writes it, one at a time.
+            if (wake) woken_at_ns.store(weft::detail::now_ns(), std::memory_order_relaxed);
             const std::uint32_t next = (s & ~k_locked) | (wake ? k_woken : 0);
             // Release pairs with the acquire of the next locker's compare-and-swap.
             if (state.compare_exchange_weak(s, next, std::memory_order_release, std::memory_order_relaxed)) {
