@@ -9,7 +9,9 @@
 namespace weft {
 
 // Inside a task: suspends it on its worker's timers; elsewhere: sleeps the thread. Inside a
-// cancelled task the sleep ends early (or does not start) with task_cancelled.
+// cancelled task the sleep ends early (or does not start) with task_cancelled. A length the steady
+// clock cannot reach (hours::max(), time_point::max()) has no end: it sleeps until cancelled, and
+// for ever on a thread that runs no task. A length of zero or less returns at once.
 template <class Rep, class Period>
 void sleep_for(std::chrono::duration<Rep, Period> d) {
     if (detail::sleep_until_ns(detail::deadline_in(d)) != 0) throw task_cancelled();

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <thread>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -94,6 +95,28 @@ TEST_P(Sleep, NeverEndsEarlyInTasksOrThreads) {
     weft::sleep_until(std::chrono::steady_clock::now() + 1ms);
     EXPECT_GE(std::chrono::steady_clock::now() - t0, 3ms);
     weft::sleep_for(-5ms);  // a duration in the past returns at once
+}
+
+TEST_P(Sleep, ALengthBeyondTheClockSleepsUntilCancelled) {
+    // hours::max() and time_point::max() do not fit the clock: the sleep has no deadline, so only
+    // a cancel ends it. It used to return at once, as if the time were already up.
+    for (int variant = 0; variant < 2; ++variant) {
+        std::atomic<bool> entered{false};
+        auto f = rt->spawn([&entered, variant] {
+            entered.store(true);
+            if (variant == 0) {
+                weft::sleep_for(std::chrono::hours::max());
+            } else {
+                weft::sleep_until(std::chrono::steady_clock::time_point::max());
+            }
+            return variant;  // reached only when the sleep ended without a cancel
+        });
+        weft_test::finishes_within(weft_test::k_watchdog, "a sleep without a deadline, cancelled", [&] {
+            while (!entered.load()) std::this_thread::yield();
+            f.cancel();
+            EXPECT_THROW(f.get(), weft::task_cancelled) << "variant " << variant;
+        });
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, Sleep, ::testing::Values(1u, 2u, 4u),
