@@ -158,11 +158,15 @@ int transfer(channel_core *ch, void *value, int kind, std::int64_t deadline_ns) 
 }  // namespace
 
 int channel_send(channel_core *ch, void *value, std::int64_t deadline_ns) noexcept {
-    return transfer(ch, value, k_select_send, deadline_ns);
+    const int r = transfer(ch, value, k_select_send, deadline_ns);
+    spend_budget();  // after the channel's lock is let go
+    return r;
 }
 
 int channel_recv(channel_core *ch, void *slot, std::int64_t deadline_ns) noexcept {
-    return transfer(ch, slot, k_select_recv, deadline_ns);
+    const int r = transfer(ch, slot, k_select_recv, deadline_ns);
+    spend_budget();
+    return r;
 }
 
 void channel_close(channel_core *ch) noexcept {

@@ -154,9 +154,7 @@ long run_select(select_op *cases, std::size_t n, std::int64_t deadline_ns, selec
     return static_cast<long>(index);
 }
 
-}  // namespace
-
-long channel_select(select_op *cases, std::size_t n, std::int64_t deadline_ns) noexcept {
+long select_in_frame(select_op *cases, std::size_t n, std::int64_t deadline_ns) noexcept {
     if (n <= k_inline_cases) {
         channel_op ops[k_inline_cases];
         std::size_t order[k_inline_cases];
@@ -170,6 +168,14 @@ long channel_select(select_op *cases, std::size_t n, std::int64_t deadline_ns) n
     if (!ops || !order || !locks) return -2;
     select_frame f{ops.get(), order.get(), locks.get()};
     return run_select(cases, n, deadline_ns, f);
+}
+
+}  // namespace
+
+long channel_select(select_op *cases, std::size_t n, std::int64_t deadline_ns) noexcept {
+    const long r = select_in_frame(cases, n, deadline_ns);
+    spend_budget();  // "The cooperative budget" (suspend/fiber.hpp), every lock let go
+    return r;
 }
 
 }  // namespace weft::detail

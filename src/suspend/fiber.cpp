@@ -262,6 +262,15 @@ void worker_fibers::yield() noexcept {
     suspend();
 }
 
+// "The cooperative budget": 64 operations, a few microseconds of channel traffic, between looks.
+constexpr std::uint32_t k_coop_budget = 64;
+
+void worker_fibers::spend_budget() noexcept {
+    if (++m_budget_spent < k_coop_budget) return;
+    m_budget_spent = 0;
+    if (has_ready()) yield();
+}
+
 void worker_fibers::promote_yielded() noexcept {
     while (fiber *f = m_yielded.pop()) m_ready.push(f);
 }

@@ -22,6 +22,16 @@
 // switching away. The cost: a woken task waits for its own worker to reach its loop (or park),
 // and a suspended task is not stolen.
 //
+// The cooperative budget. Pinning has a second cost: a task that keeps its worker busy holds off
+// every task woken on that worker, even while other workers idle. A task that computes without
+// waiting is the user's to break up (README, "Rules for tasks"), but a task whose channel
+// operations or selects keep completing at once looks like a task that waits, and it may be the
+// one that keeps a woken task's partner busy (a producer looping on a select that a consumer on the
+// other worker keeps ready). So every such operation spends from a budget, and every
+// k_coop_budget-th one yields when fibers woken on this worker are waiting, as tokio's budget makes
+// a task return Pending after a number of operations that completed at once. A yield costs two
+// switches, and only when someone was waiting for the worker.
+//
 // The thread's own stack is the deep one (k_default_stack_size); fibers are k_fiber_stack_bytes.
 // Whenever the thread's stack is idle, the loop moves back onto it, and an awaited task is run
 // inline only while the current stack has k_inline_headroom left (waiter.cpp), so await chains
@@ -96,6 +106,9 @@ public:
     void suspend() noexcept;
     // Puts the running fiber on the yielded FIFO and suspends it.
     void yield() noexcept;
+    // Task side: counts an operation that may have completed without waiting; see "The cooperative
+    // budget". Yields every k_coop_budget-th time when woken fibers are waiting.
+    void spend_budget() noexcept;
 
     // Loop side. Resumes a ready fiber, or moves the loop back onto the thread's idle stack; the
     // fiber left goes on the idle list. True once this fiber has been resumed again.
@@ -135,6 +148,7 @@ private:
     fiber *m_current = &m_main;    // m_main, without a known extent, until attach
     bool m_main_idle = false;      // the thread's stack is parked in switch_to_waiting
     bool m_queue_first = false;    // see take_queue_first
+    std::uint32_t m_budget_spent = 0;  // operations since the last budget check (owner only)
     std::uint32_t m_switches = 0;  // suspensions, for the fairness interval
     fiber *m_idle = nullptr;       // idle loop fibers (LIFO: the warmest stack first)
     std::uint32_t m_idle_count = 0;

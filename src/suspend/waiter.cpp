@@ -32,6 +32,11 @@ void waiter::wake() noexcept {
 
 bool can_suspend() noexcept { return t_context.self != nullptr; }
 
+void spend_budget() noexcept {
+    const thread_context &ctx = t_context;
+    if (ctx.self && ctx.current) ctx.self->fibers.spend_budget();
+}
+
 void prepare_waiter(waiter &w, std::int64_t deadline_ns) noexcept {
     w.woken.store(0, std::memory_order_relaxed);
     w.granted = false;

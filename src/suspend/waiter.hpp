@@ -109,6 +109,10 @@ void prepare_waiter(waiter &w, std::int64_t deadline_ns) noexcept;
 void block(waiter &w) noexcept;
 // True when the caller is a task (or loop) on a worker, i.e. a wait suspends instead of parking.
 bool can_suspend() noexcept;
+// After an operation that may have completed without waiting (a channel operation, a select):
+// inside a task on a worker, spends from its worker's budget ("The cooperative budget" in
+// suspend/fiber.hpp); elsewhere nothing.
+void spend_budget() noexcept;
 
 // A wait on a generic target from inside a task on a worker: see "Waiting in a task". False on
 // timeout.

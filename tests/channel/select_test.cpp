@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -162,6 +163,40 @@ TEST_P(Select, CSelectCasesStatusAndErrors) {
     EXPECT_EQ(v, &x);
     weft_channel_free(a);
     weft_channel_free(b);
+}
+
+// A task whose selects (or polls) keep completing at once never waits, so it never gives its
+// worker back; a task woken on that worker resumes only there. Without the cooperative budget
+// (suspend/fiber.hpp) the woken receiver below waited for the busy task, which waits for it: a
+// hang on one worker, and on more whenever the busy task ran on the receiver's worker.
+TEST_P(Select, AWokenTaskIsNotHeldOffByATaskWhoseOperationsCompleteAtOnce) {
+    for (int variant = 0; variant < 2; ++variant) {
+        weft::channel<int> ch(0);
+        std::atomic<bool> done{false};
+        auto receiver = rt->spawn([&done, ch, variant]() mutable {
+            auto busy = weft::spawn([&done, variant] {  // queued on this worker
+                weft::channel<int> side(1);
+                while (!done.load()) {
+                    if (variant == 0) {
+                        weft::send_case<int> s(side, 1);
+                        weft::recv_case<int> r(side);
+                        weft::select_for(std::chrono::milliseconds(1), s, r);
+                    } else {
+                        (void)side.try_send(1);
+                        (void)side.try_recv();
+                    }
+                }
+            });
+            auto v = ch.recv();  // suspends; the worker runs busy
+            done.store(true);
+            busy.get();
+            return v;
+        });
+        weft_test::finishes_within(weft_test::k_watchdog, "a woken receiver behind a busy selecting task", [&] {
+            ch.send(42);  // a rendezvous: waits for the receiver, then wakes it
+            EXPECT_EQ(receiver.get(), std::optional<int>(42)) << "variant " << variant;
+        });
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Workers, Select, ::testing::Values(1u, 2u, 4u),
