@@ -34,9 +34,11 @@ WEFT_API void weft_shutdown(void);
 /* Worker count of the default runtime (starting it if needed). */
 WEFT_API unsigned weft_workers(void);
 
-/* Spawns fn(arg). Returns its future, or NULL with errno EINVAL (fn is NULL) or ENOMEM. */
+/* Spawns fn(arg). Returns its future, or NULL with errno EINVAL (fn is NULL), ENOMEM, ECANCELED
+ * (another thread's weft_shutdown is stopping the runtime) or EAGAIN (the runtime was not running
+ * and its worker threads could not be started). */
 WEFT_API weft_future *weft_spawn(weft_task_fn fn, void *arg);
-/* Spawns fn(arg) with no future. Returns 0, EINVAL or ENOMEM. */
+/* Spawns fn(arg) with no future. Returns 0, EINVAL, ENOMEM, ECANCELED or EAGAIN (as weft_spawn). */
 WEFT_API int weft_spawn_detached(weft_detached_fn fn, void *arg);
 /* For a call that blocks its thread (file read, DNS lookup, a library that sleeps): runs fn(arg)
  * on a separate pool of threads, never on a worker. The pool grows on demand up to
@@ -46,7 +48,10 @@ WEFT_API int weft_spawn_detached(weft_detached_fn fn, void *arg);
  * shutting down) or EAGAIN (no pool thread exists and none could be started). */
 WEFT_API weft_future *weft_spawn_blocking(weft_task_fn fn, void *arg);
 /* Returns when every task spawned so far, and everything those spawned, has finished. Safe to call
- * while another thread starts and stops the runtime. */
+ * while another thread starts and stops the runtime. Inside a task it does not wait for the tasks
+ * on its own stack; it does wait for a task that awaits the caller (say, the task that spawned it
+ * and is now awaiting its future): that task cannot finish first, so the two wait for each other
+ * for ever. Call it from the code that owns the whole run, not from a task others await. */
 WEFT_API void weft_wait_all(void);
 
 /* Tasks that fail. C code cannot throw, but a weft_task_fn written in C++ can, and so can a
@@ -96,7 +101,10 @@ WEFT_API weft_future *weft_when_any(weft_future *const *futures, size_t n);
 /* Consumes f; resolves to map(result of f), run as a task. When f's task failed, map is not
  * called and the returned future fails too (awaiting it gives NULL with errno ECANCELED).
  * When f has already finished, map is spawned at once like weft_spawn: after weft_shutdown the
- * default runtime starts again; while it shuts down the call fails with ECANCELED.
+ * default runtime starts again; while it shuts down the call fails with ECANCELED. When f finishes
+ * later, map is spawned then, from the thread that finished f, in the same way: if the runtime has
+ * stopped by then it starts again, and if it is stopping (or cannot start) the returned future
+ * fails with ECANCELED. Cancelling the returned future before map starts releases f's result.
  * On error returns NULL with errno EINVAL (a NULL argument), ENOMEM or ECANCELED, after
  * releasing f when it is not NULL: f is consumed in every case. */
 WEFT_API weft_future *weft_future_then(weft_future *f, weft_task_fn map);

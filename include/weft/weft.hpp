@@ -218,7 +218,10 @@ public:
         using R = detail::task_result_t<decltype(fn)>;
         return detail::spawn_blocking_on<R>(m_sched, std::move(fn));
     }
-    // Returns when every task spawned so far, and everything those spawned, has finished.
+    // Returns when every task spawned so far, and everything those spawned, has finished. Inside a
+    // task it does not wait for the tasks on its own stack, but it does wait for a task that
+    // awaits the caller (the task that spawned it and awaits its future, say): the two then wait
+    // for each other for ever. Call it from code that owns the whole run, not from awaited tasks.
     void wait_idle();
     unsigned workers() const noexcept;
     weft::stats stats() const noexcept;
@@ -253,7 +256,8 @@ auto spawn_blocking(F &&f, A &&...args) {
     using R = detail::task_result_t<decltype(fn)>;
     return detail::spawn_blocking_on<R>(detail::current_or_default_scheduler(), std::move(fn));
 }
-// Waits until the current task's runtime (or the default runtime) has no task left.
+// Waits until the current task's runtime (or the default runtime) has no task left; inside a
+// task, as runtime::wait_idle.
 WEFT_CXX_API void wait_idle();
 
 // Inside a task: whether it was cancelled: its future's cancel(), or the cancel() of the
