@@ -29,7 +29,8 @@
 // k_starvation_bound_ns sets k_starving in the compare-and-swap that re-queues it (which expects
 // k_locked, so the invariant holds). An unlock that finds the woken waiter still not back for its
 // retry k_starvation_bound_ns after its wake-up, with other waiters queued, sets k_starving itself
-// (it owns the lock, and k_queued cannot clear while it does): a woken task resumes only on its
+// (it owns the lock, and k_queued cannot clear while it does; only every 16th such unlock reads the
+// clock, so the check costs little in a busy lock's hot loop): a woken task resumes only on its
 // own worker, and a task there that keeps taking the free lock without ever waiting would
 // otherwise hold off every other waiter, since no unlock wakes a second one while k_woken is set.
 // The woken waiter's late retry then finds k_locked set and re-queues at the front, as any loser.
@@ -92,6 +93,10 @@ struct weft_mutex {
     // its compare-and-swap (relaxed: the compare-and-swaps of `state` order it for the next owner's
     // unlock, which reads it only while k_woken is set).
     weft::detail::atomic<std::int64_t> woken_at_ns{0};
+    // Unlocks that found the woken waiter not back yet, counted so that only every 16th reads the
+    // clock (a clock read costs about as much as an uncontended lock and unlock). Written and read
+    // only by the owner in unlock, ordered between owners by the compare-and-swaps of `state`.
+    std::uint32_t woken_pending_unlocks = 0;
 
     bool try_lock_fast() noexcept {
         std::uint32_t s = 0;
@@ -175,8 +180,10 @@ struct weft_mutex {
         waiters.grant_oldest();
     }
 
-    // Whether the woken waiter has been on its way to its retry for longer than the bound.
-    bool woken_overdue() const noexcept {
+    // Whether the woken waiter has been on its way to its retry for longer than the bound; looks at
+    // the clock on every 16th call only.
+    bool woken_overdue() noexcept {
+        if (++woken_pending_unlocks % 16 != 0) return false;
         return weft::detail::now_ns() - woken_at_ns.load(std::memory_order_relaxed) > k_starvation_bound_ns;
     }
 
