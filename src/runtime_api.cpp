@@ -122,7 +122,10 @@ void task_group::wait() {
         },
         this};
     detail::wait_until(target, -1);
-    m_pending.fetch_and(~k_waiting_bit, std::memory_order_relaxed);
+    // The waiting bit goes only while nothing is pending: another thread may already have spawned
+    // into the group again and subscribed, and the bit is what makes its last task wake it.
+    std::uint32_t drained = k_waiting_bit;
+    m_pending.compare_exchange_strong(drained, 0, std::memory_order_relaxed, std::memory_order_relaxed);
     if (m_has_error.load(std::memory_order_acquire)) {
         std::exception_ptr e = std::exchange(m_error, nullptr);
         m_has_error.store(false, std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <barrier>
 #include <cstdio>
 #include <latch>
 #include <memory>
@@ -783,6 +784,36 @@ TEST_P(Runtime, AllocationFailureThrowsAndTheNextSpawnWorks) {
 }
 
 // ---- wait_idle inside a task ----
+
+TEST_P(Runtime, TaskGroupWaitedByManyThreadsInRounds) {
+    // Several threads share one group: each round every thread spawns one task and waits for the
+    // group, like goroutines sharing a WaitGroup. A wait that returned used to clear the group's
+    // "somebody waits" bit unconditionally, also after another thread had spawned again and
+    // subscribed, whose wake-up was then lost: a hang, about once in tens of thousands of rounds.
+    constexpr int k_threads = 4;
+    const int rounds = scaled(20000, 500);
+    weft::task_group g(*rt);
+    std::barrier sync(k_threads);
+    std::atomic<long> ran{0};
+    weft_test::finishes_within(weft_test::k_watchdog, "task_group::wait from several threads", [&] {
+        std::vector<std::thread> threads;
+        for (int t = 0; t < k_threads; ++t) {
+            threads.emplace_back([&] {
+                for (int r = 0; r < rounds; ++r) {
+                    sync.arrive_and_wait();
+                    g.spawn([&ran] {
+                        volatile int x = 0;
+                        for (int i = 0; i < 200; ++i) x = x + i;
+                        ran.fetch_add(1, std::memory_order_relaxed);
+                    });
+                    g.wait();
+                }
+            });
+        }
+        for (auto &t : threads) t.join();
+    });
+    EXPECT_EQ(ran.load(), static_cast<long>(k_threads) * rounds);
+}
 
 TEST_P(Runtime, WaitIdleInsideATaskReturnsOnceItsChildrenRan) {
     // A task waits until its runtime has nothing left but itself. On one worker only that worker
