@@ -268,7 +268,8 @@ constexpr std::uint32_t k_coop_budget = 64;
 void worker_fibers::spend_budget() noexcept {
     if (++m_budget_spent < k_coop_budget) return;
     m_budget_spent = 0;
-    if (has_ready()) yield();
+    // A timed wait that is due counts as woken: only the loop moves it to the ready FIFO.
+    if (has_ready() || (!timers.empty() && timers.earliest() <= now_ns())) yield();
 }
 
 void worker_fibers::promote_yielded() noexcept {

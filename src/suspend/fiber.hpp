@@ -28,7 +28,8 @@
 // operations or selects keep completing at once looks like a task that waits, and it may be the
 // one that keeps a woken task's partner busy (a producer looping on a select that a consumer on the
 // other worker keeps ready). So every such operation spends from a budget, and every
-// k_coop_budget-th one yields when fibers woken on this worker are waiting, as tokio's budget makes
+// k_coop_budget-th one yields when fibers woken on this worker are waiting (or one of its timed waits
+// is due, which only the loop turns into a woken fiber), as tokio's budget makes
 // a task return Pending after a number of operations that completed at once. A yield costs two
 // switches, and only when someone was waiting for the worker.
 //
@@ -107,7 +108,7 @@ public:
     // Puts the running fiber on the yielded FIFO and suspends it.
     void yield() noexcept;
     // Task side: counts an operation that may have completed without waiting; see "The cooperative
-    // budget". Yields every k_coop_budget-th time when woken fibers are waiting.
+    // budget". Yields every k_coop_budget-th time when woken fibers are waiting or a timer is due.
     void spend_budget() noexcept;
 
     // Loop side. Resumes a ready fiber, or moves the loop back onto the thread's idle stack; the

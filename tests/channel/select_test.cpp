@@ -199,6 +199,35 @@ TEST_P(Select, AWokenTaskIsNotHeldOffByATaskWhoseOperationsCompleteAtOnce) {
     }
 }
 
+// The same for a task whose wait ends by its deadline: only the worker's loop turns a due timer
+// into a woken task, so the budget also yields when one of the worker's timed waits is due. The
+// busy task stops only once the sleeper (a sleep, then a timed receive) has woken.
+TEST_P(Select, ATaskWokenByItsDeadlineIsNotHeldOffByATaskWhoseOperationsCompleteAtOnce) {
+    for (int variant = 0; variant < 2; ++variant) {
+        std::atomic<bool> done{false};
+        auto sleeper = rt->spawn([&done, variant] {
+            auto busy = weft::spawn([&done] {  // queued on this worker
+                weft::channel<int> side(1);
+                while (!done.load()) {
+                    (void)side.try_send(1);
+                    (void)side.try_recv();
+                }
+            });
+            if (variant == 0) {
+                weft::sleep_for(std::chrono::milliseconds(2));  // suspends; the worker runs busy
+            } else {
+                weft::channel<int> never(0);
+                EXPECT_FALSE(never.recv_for(std::chrono::milliseconds(2)).has_value());
+            }
+            done.store(true);
+            busy.get();
+        });
+        weft_test::finishes_within(weft_test::k_watchdog, "a timed-out waiter behind a busy polling task", [&] {
+            sleeper.get();
+        });
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Workers, Select, ::testing::Values(1u, 2u, 4u),
                          [](const auto &info) { return std::to_string(info.param) + "workers"; });
 
