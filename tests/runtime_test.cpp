@@ -9,7 +9,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <barrier>
 #include <cstdio>
 #include <latch>
 #include <memory>
@@ -785,36 +784,43 @@ TEST_P(Runtime, AllocationFailureThrowsAndTheNextSpawnWorks) {
 
 // ---- wait_idle inside a task ----
 
-TEST_P(Runtime, TaskGroupWaitedByManyThreadsInRounds) {
-    // Several threads share one group: each round every thread spawns one task and waits for the
-    // group, like goroutines sharing a WaitGroup. A wait that returned used to clear the group's
-    // "somebody waits" bit unconditionally, also after another thread had spawned again and
-    // subscribed, whose wake-up was then lost: a hang, in 4 of 5 runs of 20,000 rounds. 5,000
-    // rounds here (each test instance runs them; beside two busy loops 20,000 took 55 s, since
-    // every round waits for four threads to get a time slice).
-    constexpr int k_threads = 4;
-    const int rounds = scaled(5000, 200);
-    weft::task_group g(*rt);
-    std::barrier sync(k_threads);
-    std::atomic<long> ran{0};
-    weft_test::finishes_within(weft_test::k_watchdog, "task_group::wait from several threads", [&] {
-        std::vector<std::thread> threads;
-        for (int t = 0; t < k_threads; ++t) {
-            threads.emplace_back([&] {
-                for (int r = 0; r < rounds; ++r) {
-                    sync.arrive_and_wait();
-                    g.spawn([&ran] {
-                        volatile int x = 0;
-                        for (int i = 0; i < 200; ++i) x = x + i;
-                        ran.fetch_add(1, std::memory_order_relaxed);
-                    });
-                    g.wait();
-                }
+TEST(TaskGroup, WaitedByManyThreadsAtOnce) {
+    // Threads share one group, like goroutines sharing a WaitGroup. One thread waits on it over
+    // and over, mostly finding it drained, while others each spawn a task and wait for the group.
+    // A wait that returned used to clear the group's "somebody waits" bit unconditionally, also
+    // when another thread had spawned and subscribed since that wait saw the group drained; that
+    // thread's wake-up was lost: a hang. The spinning waiter makes the window wide: on the code
+    // before the fix, 3 of 4 runs with one worker hung.
+    constexpr int k_spawners = 2;
+    const int rounds = scaled(2000, 200);
+    for (unsigned workers : {1u, 2u, 4u}) {
+        weft::runtime rt(weft::options{workers, 0, 0});
+        weft::task_group g(rt);
+        std::atomic<long> ran{0};
+        std::atomic<bool> stop{false};
+        weft_test::finishes_within(weft_test::k_watchdog, "task_group::wait from several threads", [&] {
+            std::thread drained_waiter([&] {
+                while (!stop.load(std::memory_order_relaxed)) g.wait();
             });
-        }
-        for (auto &t : threads) t.join();
-    });
-    EXPECT_EQ(ran.load(), static_cast<long>(k_threads) * rounds);
+            std::vector<std::thread> spawners;
+            for (int t = 0; t < k_spawners; ++t) {
+                spawners.emplace_back([&] {
+                    for (int r = 0; r < rounds; ++r) {
+                        g.spawn([&ran] {
+                            volatile int x = 0;
+                            for (int i = 0; i < 200; ++i) x = x + i;
+                            ran.fetch_add(1, std::memory_order_relaxed);
+                        });
+                        g.wait();
+                    }
+                });
+            }
+            for (auto &t : spawners) t.join();
+            stop.store(true);
+            drained_waiter.join();
+        });
+        EXPECT_EQ(ran.load(), static_cast<long>(k_spawners) * rounds) << workers << " workers";
+    }
 }
 
 TEST_P(Runtime, WaitIdleInsideATaskReturnsOnceItsChildrenRan) {
