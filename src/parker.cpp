@@ -69,7 +69,7 @@ bool parker::park(std::int64_t deadline_ns, std::int64_t spin_ns) noexcept {
         if (m_state.compare_exchange_strong(expected, k_empty, std::memory_order_acquire,
                                             std::memory_order_relaxed))
             return true;
-        if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
+        if (deadline_passed(deadline_ns)) {
             // Leave the parked state; a token that arrived meanwhile is consumed here.
             return m_state.exchange(k_empty, std::memory_order_acquire) == k_notified;
         }

@@ -34,5 +34,8 @@ private:
 
 // The steady clock in nanoseconds, the time base of every deadline in weft.
 std::int64_t now_ns() noexcept;
+// Whether a deadline (steady-clock ns; negative: none) has passed. An empty timer heap's earliest()
+// is none too.
+inline bool deadline_passed(std::int64_t deadline_ns) noexcept { return deadline_ns >= 0 && now_ns() >= deadline_ns; }
 
 }  // namespace weft::detail

@@ -298,7 +298,7 @@ bool outside_wait(const wait_target &target, std::int64_t deadline_ns) {
         me.park(deadline_ns);
         parking_lot::unsubscribe(&record);
         if (target.done(target.object)) return true;
-        if (deadline_ns >= 0 && now_ns() >= deadline_ns) return false;
+        if (deadline_passed(deadline_ns)) return false;
     }
 }
 }  // namespace

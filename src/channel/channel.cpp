@@ -47,7 +47,6 @@ namespace {
 constexpr std::size_t k_initial_unbounded_slots = 16;
 constexpr std::size_t k_unbounded = SIZE_MAX;
 
-bool expired(std::int64_t deadline_ns) noexcept { return deadline_ns >= 0 && now_ns() >= deadline_ns; }
 }  // namespace
 
 channel_core::channel_core(std::size_t cap, const element_ops *element) noexcept
@@ -103,7 +102,7 @@ int wait_linked(std::unique_lock<std::mutex> &held, channel_core *ch, channel_op
         block(*op->party);
         held.lock();
         if (!op->linked) return op->status;  // completed: reported even when cancelled meanwhile
-        if (expired(deadline_ns)) {
+        if (deadline_passed(deadline_ns)) {
             ch->unlink_locked(op, kind);
             return ETIMEDOUT;
         }
@@ -141,7 +140,7 @@ int transfer(channel_core *ch, void *value, int kind, std::int64_t deadline_ns) 
     std::unique_lock held(ch->mutex);
     const int r = kind == k_select_send ? ch->send_locked(value) : ch->recv_locked(value);
     if (r != k_would_block) return r;
-    if (expired(deadline_ns)) return ETIMEDOUT;
+    if (deadline_passed(deadline_ns)) return ETIMEDOUT;
     waiter party;
     prepare_waiter(party, deadline_ns);
     channel_op op;

@@ -99,7 +99,7 @@ long run_select(select_op *cases, std::size_t n, std::int64_t deadline_ns, selec
             return static_cast<long>(f.order[k]);
         }
     }
-    if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
+    if (deadline_passed(deadline_ns)) {
         unlock_all(f);
         return -1;
     }
@@ -130,7 +130,7 @@ long run_select(select_op *cases, std::size_t n, std::int64_t deadline_ns, selec
         lock_all(f);
         decided = claim.load(std::memory_order_relaxed);  // stable: every lock is held
         if (decided != k_claim_open) break;
-        if (deadline_ns >= 0 && now_ns() >= deadline_ns) {
+        if (deadline_passed(deadline_ns)) {
             claim.store(k_claim_timed_out, std::memory_order_relaxed);
             decided = k_claim_timed_out;
             break;

@@ -269,7 +269,7 @@ void worker_fibers::spend_budget() noexcept {
     if (++m_budget_spent < k_coop_budget) return;
     m_budget_spent = 0;
     // A timed wait that is due counts as woken: only the loop moves it to the ready FIFO.
-    if (has_ready() || (!timers.empty() && timers.earliest() <= now_ns())) yield();
+    if (has_ready() || deadline_passed(timers.earliest())) yield();
 }
 
 void worker_fibers::promote_yielded() noexcept {

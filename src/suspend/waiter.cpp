@@ -84,7 +84,7 @@ bool wait_in_task(const wait_target &target, std::int64_t deadline_ns) {
         block(me);
         parking_lot::unsubscribe(&record);
         if (target.done(target.object)) return true;
-        if (deadline_ns >= 0 && now_ns() >= deadline_ns) return false;
+        if (deadline_passed(deadline_ns)) return false;
         me.woken.store(0, std::memory_order_relaxed);
     }
 }

@@ -35,7 +35,7 @@ struct weft_semaphore {
                 --count;
                 return 0;
             }
-            if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) return ETIMEDOUT;
+            if (weft::detail::deadline_passed(deadline_ns)) return ETIMEDOUT;
             weft::detail::prepare_waiter(me, deadline_ns);
             waiters.push_back(&me);
             if (!cancel.arm(me)) {
@@ -47,7 +47,7 @@ struct weft_semaphore {
             weft::detail::block(me);
             std::lock_guard guard(lock);
             if (me.granted) return 0;  // granted: kept, even when cancelled meanwhile
-            if (deadline_ns >= 0 && weft::detail::now_ns() >= deadline_ns) {
+            if (weft::detail::deadline_passed(deadline_ns)) {
                 waiters.remove(&me);
                 return ETIMEDOUT;
             }

@@ -22,20 +22,19 @@ namespace weft::detail {
 // deadline_ns < 0 is no deadline (a length past the clock's range, see deadline_after): the sleep
 // then lasts until a cancel ends it, and forever outside a task.
 int sleep_until_ns(std::int64_t deadline_ns) noexcept {
-    const bool forever = deadline_ns < 0;
     if (can_suspend() || t_context.current) {
-        if (!forever && now_ns() >= deadline_ns) return 0;
+        if (deadline_passed(deadline_ns)) return 0;
         waiter w;
-        prepare_waiter(w, forever ? -1 : deadline_ns);
+        prepare_waiter(w, deadline_ns);
         cancellable_wait cancel;  // disarmed before w goes (declared after it)
         if (!cancel.arm(w)) return ECANCELED;
         for (;;) {
             block(w);
-            if (!forever && now_ns() >= deadline_ns) return 0;
+            if (deadline_passed(deadline_ns)) return 0;
             if (!cancel.rearm(w)) return ECANCELED;
         }
     }
-    if (forever) {
+    if (deadline_ns < 0) {
         for (;;) {
             timespec day{86400, 0};
             clock_nanosleep(CLOCK_MONOTONIC, 0, &day, nullptr);
